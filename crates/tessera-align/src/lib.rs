@@ -1,0 +1,841 @@
+//! Passage alignment between two token sequences.
+//!
+//! [`align`] finds every passage that a query text shares with a source
+//! text, each on its own, so reordered and stitched passages are all found:
+//!
+//! 1. **Anchors**: exact matches of informative tokens (weight at least
+//!    [`AlignConfig::anchor_min_weight`]), or of any tokens inside a run of
+//!    two exact matches.
+//! 2. **Chains**: anchors are chained along the diagonal by dynamic
+//!    programming that allows bounded gaps in both texts (substituted,
+//!    inserted or deleted words) and charges for them; chains are extracted
+//!    best first, each anchor used once, so crossing (reordered) chains
+//!    survive as separate chains.
+//! 3. **Blocks**: each chain is turned into a token alignment: the gaps
+//!    between anchors are filled by a small affine-gap alignment that knows
+//!    substitutions, fuzzy (OCR) matches and one-to-two token merges, and
+//!    the chain is extended outwards up to the sentence boundaries.
+//! 4. **Passages**: blocks close to each other in both texts (in any order)
+//!    form one passage; passages are snapped to sentence boundaries when both
+//!    texts are within a few words of one, scored (weighted Dice of the
+//!    aligned tokens) and kept if they carry enough evidence.
+//!
+//! The crate is pure: no I/O, deterministic, no global state. Token weights
+//! (how informative each token is) come from the caller.
+//!
+//! ```
+//! use tessera_align::{align, AlignConfig, Side};
+//! use tessera_text::{tokenize, NormalizeOptions};
+//!
+//! let opts = NormalizeOptions::default();
+//! let src = "Kerry called for stepping up cooperation between the United States \
+//!            and Russia to thwart jihadist groups. Unrelated text follows here.";
+//! let qry = "In other news. Kerry called for stepping up cooperation between the \
+//!            United States and Russian Federation to thwart jihadist groups.";
+//! let (s, q) = (tokenize(src, &opts), tokenize(qry, &opts));
+//! let (ws, wq) = (vec![1.0; s.len()], vec![1.0; q.len()]);
+//! let passages = align(Side::new(&q, &wq), Side::new(&s, &ws), &AlignConfig::default());
+//! assert_eq!(passages.len(), 1);
+//! let edits = passages[0].edits();
+//! assert_eq!(edits.len(), 1);
+//! assert_eq!(edits[0].q_tokens.len(), 2); // "Russian Federation"
+//! assert_eq!(edits[0].s_tokens.len(), 1); // "Russia"
+//! ```
+
+#![warn(missing_docs)]
+
+mod dp;
+mod fuzzy;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub use fuzzy::similarity;
+use tessera_text::Tokens;
+
+/// Tuning of the aligner. The defaults are what tessera ships with; they
+/// were chosen on the open development set and are deliberately round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignConfig {
+    /// Least weight of a token to anchor a chain on its own.
+    pub anchor_min_weight: f32,
+    /// A token occurring more often than this in either text anchors only
+    /// inside a run of two exact matches.
+    pub anchor_max_occurrences: usize,
+    /// Largest number of tokens skipped between two chained anchors, in
+    /// either text.
+    pub max_gap: u32,
+    /// Chaining cost per token of difference between the two gap lengths
+    /// (an insertion or deletion).
+    pub chain_skew_cost: f32,
+    /// Chaining cost per token skipped in both texts (a substitution).
+    pub chain_gap_cost: f32,
+    /// Least anchor weight of a chain, net of its gap costs.
+    pub min_chain_weight: f32,
+    /// Cost of a substituted token in the token alignment.
+    pub sub_cost: f32,
+    /// Cost of opening a gap (an inserted or deleted run of tokens).
+    pub gap_open: f32,
+    /// Cost of each further token of a gap.
+    pub gap_extend: f32,
+    /// Shortest token (code points) compared fuzzily.
+    pub fuzzy_min_len: usize,
+    /// Least similarity for a fuzzy match.
+    pub fuzzy_min_similarity: f32,
+    /// Share of a token's weight a fuzzy match earns (times its similarity).
+    pub fuzzy_factor: f32,
+    /// Longest outward extension of a chain, in tokens.
+    pub max_extension: u32,
+    /// Score bonus for an extension that reaches a sentence boundary in both
+    /// texts at once.
+    pub boundary_bonus: f32,
+    /// Blocks whose gaps in both texts are at most this many tokens form one
+    /// passage.
+    pub merge_gap: u32,
+    /// How far (tokens) a passage end may be moved to a sentence boundary.
+    pub snap_tokens: u32,
+    /// Least matched weight of a passage (query side).
+    pub min_passage_weight: f32,
+    /// Least number of matched query tokens of a passage.
+    pub min_passage_tokens: u32,
+    /// Least passage score (weighted Dice of aligned tokens).
+    pub min_score: f32,
+}
+
+impl Default for AlignConfig {
+    fn default() -> Self {
+        AlignConfig {
+            anchor_min_weight: 0.3,
+            anchor_max_occurrences: 24,
+            max_gap: 10,
+            chain_skew_cost: 0.25,
+            chain_gap_cost: 0.08,
+            min_chain_weight: 1.2,
+            sub_cost: 0.12,
+            gap_open: 0.35,
+            gap_extend: 0.1,
+            fuzzy_min_len: 4,
+            fuzzy_min_similarity: 0.7,
+            fuzzy_factor: 0.8,
+            max_extension: 12,
+            boundary_bonus: 0.6,
+            merge_gap: 8,
+            snap_tokens: 3,
+            min_passage_weight: 3.0,
+            min_passage_tokens: 6,
+            min_score: 0.3,
+        }
+    }
+}
+
+/// One text to align: its tokens and a weight per token (how informative
+/// the token is, 0 to 1; 1 for rare words, near 0 for function words).
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    /// The tokens.
+    pub tokens: &'a Tokens,
+    /// One weight per token.
+    pub weights: &'a [f32],
+}
+
+impl<'a> Side<'a> {
+    /// Pairs tokens with their weights; panics if the lengths differ.
+    pub fn new(tokens: &'a Tokens, weights: &'a [f32]) -> Self {
+        assert_eq!(tokens.len(), weights.len(), "one weight per token");
+        Side { tokens, weights }
+    }
+}
+
+/// One column of a token alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// Equal normalised tokens.
+    Match,
+    /// Similar tokens (OCR noise, misspelling).
+    Fuzzy,
+    /// Different tokens in the same place.
+    Sub,
+    /// A query token with no source counterpart (inserted by the copier).
+    Ins,
+    /// A source token with no query counterpart (dropped by the copier).
+    Del,
+    /// One query token for two source tokens (a lost blank).
+    Split,
+    /// Two query tokens for one source token.
+    Join,
+}
+
+impl Op {
+    /// Tokens the column consumes in the query and in the source.
+    pub fn lengths(self) -> (u32, u32) {
+        match self {
+            Op::Match | Op::Fuzzy | Op::Sub => (1, 1),
+            Op::Ins => (1, 0),
+            Op::Del => (0, 1),
+            Op::Split => (1, 2),
+            Op::Join => (2, 1),
+        }
+    }
+}
+
+/// A monotone token alignment: one chain with its gaps filled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// Query token range.
+    pub q: Range<u32>,
+    /// Source token range.
+    pub s: Range<u32>,
+    /// Columns from `(q.start, s.start)` to `(q.end, s.end)`.
+    pub ops: Vec<Op>,
+}
+
+/// A word-level difference inside a block, in token ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// Substitution, insertion or deletion.
+    pub kind: EditKind,
+    /// Query tokens of the edit (empty for a deletion; then `start` is
+    /// where the deleted words would stand).
+    pub q_tokens: Range<u32>,
+    /// Source tokens of the edit (empty for an insertion).
+    pub s_tokens: Range<u32>,
+}
+
+/// Kind of an [`Edit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EditKind {
+    /// Source words replaced by query words.
+    Sub,
+    /// Query words with no source counterpart.
+    Ins,
+    /// Source words missing from the query.
+    Del,
+}
+
+/// A passage shared by the query and the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    /// Query token range.
+    pub q: Range<u32>,
+    /// Source token range.
+    pub s: Range<u32>,
+    /// Weighted Dice coefficient of the aligned tokens, 0 to 1.
+    pub score: f32,
+    /// Sum of the weights of matched query tokens.
+    pub matched_weight: f32,
+    /// Number of matched query tokens.
+    pub matched_tokens: u32,
+    /// The aligned blocks, in query order; more than one when parts were
+    /// reordered or separated by unaligned text.
+    pub blocks: Vec<Block>,
+    /// Whether the blocks appear in a different order in the two texts.
+    pub reordered: bool,
+}
+
+impl Passage {
+    /// The word-level differences of all blocks, in query order.
+    pub fn edits(&self) -> Vec<Edit> {
+        let mut out = Vec::new();
+        for b in &self.blocks {
+            block_edits(b, &mut out);
+        }
+        out
+    }
+}
+
+fn block_edits(b: &Block, out: &mut Vec<Edit>) {
+    let (mut qi, mut si) = (b.q.start, b.s.start);
+    let mut run: Option<(u32, u32)> = None;
+    let flush = |run: &mut Option<(u32, u32)>, qi: u32, si: u32, out: &mut Vec<Edit>| {
+        if let Some((q0, s0)) = run.take() {
+            let kind = match (qi > q0, si > s0) {
+                (true, true) => EditKind::Sub,
+                (true, false) => EditKind::Ins,
+                _ => EditKind::Del,
+            };
+            out.push(Edit {
+                kind,
+                q_tokens: q0..qi,
+                s_tokens: s0..si,
+            });
+        }
+    };
+    for &op in &b.ops {
+        if op == Op::Match {
+            flush(&mut run, qi, si, out);
+        } else if run.is_none() {
+            run = Some((qi, si));
+        }
+        let (dq, ds) = op.lengths();
+        qi += dq;
+        si += ds;
+    }
+    flush(&mut run, qi, si, out);
+}
+
+/// Scoring context shared by the stages.
+pub(crate) struct Ctx<'a> {
+    q: Side<'a>,
+    s: Side<'a>,
+    cfg: &'a AlignConfig,
+}
+
+impl Ctx<'_> {
+    fn weight(&self, i: u32, j: u32) -> f32 {
+        0.5 * (self.q.weights[i as usize] + self.s.weights[j as usize])
+    }
+
+    fn fuzzy(&self, a: &str, b: &str) -> f32 {
+        let sim = fuzzy::similarity(a, b, self.cfg.fuzzy_min_len);
+        if sim >= self.cfg.fuzzy_min_similarity {
+            sim
+        } else {
+            0.0
+        }
+    }
+
+    /// Op and score of aligning query token `i` with source token `j`.
+    pub(crate) fn pair(&self, i: u32, j: u32) -> (Op, f32) {
+        let qt = &self.q.tokens.tokens[i as usize];
+        let st = &self.s.tokens.tokens[j as usize];
+        if qt.hash == st.hash {
+            return (Op::Match, self.weight(i, j));
+        }
+        let numeric = (qt.flags | st.flags) & tessera_text::NUMERIC != 0;
+        if !numeric {
+            let sim = self.fuzzy(
+                self.q.tokens.norm(i as usize),
+                self.s.tokens.norm(j as usize),
+            );
+            if sim > 0.0 {
+                return (Op::Fuzzy, self.cfg.fuzzy_factor * sim * self.weight(i, j));
+            }
+        }
+        (Op::Sub, -self.cfg.sub_cost)
+    }
+
+    /// Score of query token `i` standing for source tokens `j1 j2`.
+    pub(crate) fn split(&self, i: u32, j1: u32, j2: u32) -> Option<f32> {
+        let q = self.q.tokens.norm(i as usize);
+        let (a, b) = (
+            self.s.tokens.norm(j1 as usize),
+            self.s.tokens.norm(j2 as usize),
+        );
+        if q.len() < a.len() + b.len() - 2 || !q.starts_with(a.chars().next()?) {
+            return None;
+        }
+        let sim = self.fuzzy(q, &format!("{a}{b}"));
+        (sim > 0.0).then(|| self.cfg.fuzzy_factor * sim * (self.weight(i, j1) + self.weight(i, j2)))
+    }
+
+    /// Score of query tokens `i1 i2` standing for source token `j`.
+    pub(crate) fn join(&self, i1: u32, i2: u32, j: u32) -> Option<f32> {
+        let s = self.s.tokens.norm(j as usize);
+        let (a, b) = (
+            self.q.tokens.norm(i1 as usize),
+            self.q.tokens.norm(i2 as usize),
+        );
+        if s.len() < a.len() + b.len() - 2 || !s.starts_with(a.chars().next()?) {
+            return None;
+        }
+        let sim = self.fuzzy(&format!("{a}{b}"), s);
+        (sim > 0.0).then(|| self.cfg.fuzzy_factor * sim * (self.weight(i1, j) + self.weight(i2, j)))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    i: u32,
+    j: u32,
+    w: f32,
+}
+
+/// Exact-match anchors, sorted by query then source position.
+fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
+    let (q, s) = (ctx.q.tokens, ctx.s.tokens);
+    let mut positions: HashMap<u64, Vec<u32>> = HashMap::with_capacity(s.len());
+    for (j, t) in s.tokens.iter().enumerate() {
+        positions.entry(t.hash).or_default().push(j as u32);
+    }
+    let mut q_count: HashMap<u64, u32> = HashMap::with_capacity(q.len());
+    for t in &q.tokens {
+        *q_count.entry(t.hash).or_default() += 1;
+    }
+    let is_match = |i: usize, j: usize| -> bool {
+        i < q.len() && j < s.len() && q.tokens[i].hash == s.tokens[j].hash
+    };
+    let max_occ = ctx.cfg.anchor_max_occurrences;
+    let mut out = Vec::new();
+    for (i, t) in q.tokens.iter().enumerate() {
+        let Some(js) = positions.get(&t.hash) else {
+            continue;
+        };
+        let frequent = js.len() > max_occ || q_count[&t.hash] as usize > max_occ;
+        let informative = ctx.q.weights[i] >= ctx.cfg.anchor_min_weight && !frequent;
+        for &j in js {
+            let j = j as usize;
+            let in_run = (i > 0 && j > 0 && is_match(i - 1, j - 1)) || is_match(i + 1, j + 1);
+            if informative || in_run {
+                // A run of function words is weak evidence; it still anchors
+                // so that heavily reworded passages keep their skeleton.
+                let w = ctx.weight(i as u32, j as u32);
+                out.push(Anchor {
+                    i: i as u32,
+                    j: j as u32,
+                    w,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Chains anchors; returns chains (anchor index lists) best first.
+fn chains(ctx: &Ctx<'_>, anchors: &[Anchor]) -> Vec<Vec<usize>> {
+    const NONE: usize = usize::MAX;
+    const LOOKBACK: usize = 256;
+    let cfg = ctx.cfg;
+    let n = anchors.len();
+    let mut f = vec![0.0f32; n];
+    let mut pred = vec![NONE; n];
+    let gap_cost = |a: &Anchor, b: &Anchor| chain_gap_cost(cfg, a, b);
+    for b in 0..n {
+        let ab = anchors[b];
+        let mut best = ab.w;
+        let mut best_pred = NONE;
+        let lo = b.saturating_sub(LOOKBACK);
+        for a in (lo..b).rev() {
+            let aa = anchors[a];
+            if aa.i == ab.i {
+                continue;
+            }
+            if ab.i - aa.i > cfg.max_gap + 1 {
+                break;
+            }
+            if aa.j >= ab.j || ab.j - aa.j > cfg.max_gap + 1 {
+                continue;
+            }
+            let cand = f[a] - gap_cost(&aa, &ab) + ab.w;
+            if cand > best {
+                best = cand;
+                best_pred = a;
+            }
+        }
+        f[b] = best;
+        pred[b] = best_pred;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| f[b].total_cmp(&f[a]).then(a.cmp(&b)));
+    let mut used = vec![false; n];
+    let mut out = Vec::new();
+    for &end in &order {
+        if used[end] {
+            continue;
+        }
+        let mut path = Vec::new();
+        let mut x = end;
+        while x != NONE && !used[x] {
+            path.push(x);
+            used[x] = true;
+            x = pred[x];
+        }
+        path.reverse();
+        if chain_weight(ctx, anchors, &path) >= cfg.min_chain_weight {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Query and source token ranges already claimed by accepted blocks.
+#[derive(Default)]
+struct Occupied {
+    q: Vec<Range<u32>>,
+    s: Vec<Range<u32>>,
+}
+
+impl Occupied {
+    fn holds(&self, a: &Anchor) -> bool {
+        self.q.iter().any(|r| r.contains(&a.i)) || self.s.iter().any(|r| r.contains(&a.j))
+    }
+    /// Lowest index an extension backwards from `x` may reach.
+    fn floor(ranges: &[Range<u32>], x: u32) -> u32 {
+        ranges
+            .iter()
+            .filter(|r| r.end <= x)
+            .map(|r| r.end)
+            .max()
+            .unwrap_or(0)
+    }
+    /// One past the highest index an extension forwards from `x` may reach.
+    fn ceil(ranges: &[Range<u32>], x: u32, len: u32) -> u32 {
+        ranges
+            .iter()
+            .filter(|r| r.start > x)
+            .map(|r| r.start)
+            .min()
+            .unwrap_or(len)
+    }
+}
+
+/// Builds blocks from chains, best chain first. A later chain gives up the
+/// anchors that fall inside an earlier block (in either text): one stretch
+/// of text is aligned once, and what remains must still carry enough
+/// weight on its own.
+fn blocks(ctx: &Ctx<'_>, anchors: &[Anchor], chains: &[Vec<usize>]) -> Vec<Block> {
+    let mut occ = Occupied::default();
+    let mut out = Vec::new();
+    for chain in chains {
+        let mut piece: Vec<usize> = Vec::new();
+        let mut pieces = Vec::new();
+        for &a in chain {
+            if occ.holds(&anchors[a]) {
+                if !piece.is_empty() {
+                    pieces.push(std::mem::take(&mut piece));
+                }
+            } else {
+                piece.push(a);
+            }
+        }
+        if !piece.is_empty() {
+            pieces.push(piece);
+        }
+        for piece in pieces {
+            if chain_weight(ctx, anchors, &piece) < ctx.cfg.min_chain_weight {
+                continue;
+            }
+            let b = block(ctx, anchors, &piece, &occ);
+            occ.q.push(b.q.clone());
+            occ.s.push(b.s.clone());
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn chain_gap_cost(cfg: &AlignConfig, a: &Anchor, b: &Anchor) -> f32 {
+    let dq = b.i - a.i - 1;
+    let ds = b.j - a.j - 1;
+    cfg.chain_skew_cost * dq.abs_diff(ds) as f32 + cfg.chain_gap_cost * dq.min(ds) as f32
+}
+
+fn chain_weight(ctx: &Ctx<'_>, anchors: &[Anchor], chain: &[usize]) -> f32 {
+    let mut weight = anchors[chain[0]].w;
+    for p in chain.windows(2) {
+        weight += anchors[p[1]].w - chain_gap_cost(ctx.cfg, &anchors[p[0]], &anchors[p[1]]);
+    }
+    weight
+}
+
+/// Turns a chain into a block: fills the gaps, extends the ends (not into
+/// text that other blocks hold).
+fn block(ctx: &Ctx<'_>, anchors: &[Anchor], chain: &[usize], occ: &Occupied) -> Block {
+    let first = anchors[chain[0]];
+    let last = anchors[*chain.last().expect("chains are never empty")];
+    let mut ops = Vec::new();
+    // Backward extension, up to the sentence start in each text.
+    let limit = ctx.cfg.max_extension;
+    let q_lo =
+        sentence_start_before(ctx.q.tokens, first.i, limit).max(Occupied::floor(&occ.q, first.i));
+    let s_lo =
+        sentence_start_before(ctx.s.tokens, first.j, limit).max(Occupied::floor(&occ.s, first.j));
+    let qb: Vec<u32> = (q_lo..first.i).rev().collect();
+    let sb: Vec<u32> = (s_lo..first.j).rev().collect();
+    let bonus = |at_q: bool, at_s: bool| {
+        if at_q && at_s {
+            ctx.cfg.boundary_bonus
+        } else {
+            0.0
+        }
+    };
+    let back_bonus = bonus(
+        ctx.q.tokens.tokens[q_lo as usize].is_sentence_start(),
+        ctx.s.tokens.tokens[s_lo as usize].is_sentence_start(),
+    );
+    let back = dp::align(ctx, &qb, &sb, false, back_bonus);
+    let q_start = first.i - back.q_len as u32;
+    let s_start = first.j - back.s_len as u32;
+    ops.extend(back.ops.iter().rev());
+    ops.push(Op::Match);
+    for p in chain.windows(2) {
+        let (a, b) = (anchors[p[0]], anchors[p[1]]);
+        let qg: Vec<u32> = (a.i + 1..b.i).collect();
+        let sg: Vec<u32> = (a.j + 1..b.j).collect();
+        let mid = dp::align(ctx, &qg, &sg, true, 0.0);
+        ops.extend(mid.ops);
+        ops.push(Op::Match);
+    }
+    let q_hi = sentence_end_after(ctx.q.tokens, last.i, limit).min(Occupied::ceil(
+        &occ.q,
+        last.i,
+        ctx.q.tokens.len() as u32,
+    ));
+    let s_hi = sentence_end_after(ctx.s.tokens, last.j, limit).min(Occupied::ceil(
+        &occ.s,
+        last.j,
+        ctx.s.tokens.len() as u32,
+    ));
+    let qf: Vec<u32> = (last.i + 1..q_hi).collect();
+    let sf: Vec<u32> = (last.j + 1..s_hi).collect();
+    let fwd_bonus = bonus(
+        ctx.q.tokens.tokens[q_hi as usize - 1].is_sentence_end(),
+        ctx.s.tokens.tokens[s_hi as usize - 1].is_sentence_end(),
+    );
+    let fwd = dp::align(ctx, &qf, &sf, false, fwd_bonus);
+    ops.extend(fwd.ops);
+    Block {
+        q: q_start..last.i + 1 + fwd.q_len as u32,
+        s: s_start..last.j + 1 + fwd.s_len as u32,
+        ops,
+    }
+}
+
+/// Lowest token index an extension backwards from `i` may reach: the start
+/// of `i`'s sentence, at most `limit` tokens away.
+fn sentence_start_before(t: &Tokens, i: u32, limit: u32) -> u32 {
+    let lo = i.saturating_sub(limit);
+    let mut k = i;
+    while k > lo && !t.tokens[k as usize].is_sentence_start() {
+        k -= 1;
+    }
+    k
+}
+
+/// One past the highest token index an extension forwards from `i` may
+/// reach: the end of `i`'s sentence, at most `limit` tokens away.
+fn sentence_end_after(t: &Tokens, i: u32, limit: u32) -> u32 {
+    let hi = (i + limit).min(t.len() as u32 - 1);
+    let mut k = i;
+    while k < hi && !t.tokens[k as usize].is_sentence_end() {
+        k += 1;
+    }
+    k + 1
+}
+
+fn interval_gap(a: &Range<u32>, b: &Range<u32>) -> u32 {
+    if a.end <= b.start {
+        b.start - a.end
+    } else if b.end <= a.start {
+        a.start - b.end
+    } else {
+        0
+    }
+}
+
+/// Groups blocks that lie close together in both texts.
+fn group_blocks(blocks: Vec<Block>, merge_gap: u32) -> Vec<Vec<Block>> {
+    let n = blocks.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        let mut y = x;
+        while p[y] != r {
+            let next = p[y];
+            p[y] = r;
+            y = next;
+        }
+        r
+    }
+    // Growing groups can bring further blocks into reach: repeat until stable.
+    loop {
+        let mut changed = false;
+        let mut spans: HashMap<usize, (Range<u32>, Range<u32>)> = HashMap::new();
+        for (k, b) in blocks.iter().enumerate() {
+            let r = find(&mut parent, k);
+            let e = spans.entry(r).or_insert((b.q.clone(), b.s.clone()));
+            e.0 = e.0.start.min(b.q.start)..e.0.end.max(b.q.end);
+            e.1 = e.1.start.min(b.s.start)..e.1.end.max(b.s.end);
+        }
+        let mut roots: Vec<usize> = spans.keys().copied().collect();
+        roots.sort_unstable();
+        for x in 0..roots.len() {
+            for y in x + 1..roots.len() {
+                let (a, b) = (&spans[&roots[x]], &spans[&roots[y]]);
+                if interval_gap(&a.0, &b.0) <= merge_gap && interval_gap(&a.1, &b.1) <= merge_gap {
+                    let (ra, rb) = (find(&mut parent, roots[x]), find(&mut parent, roots[y]));
+                    if ra != rb {
+                        parent[ra.max(rb)] = ra.min(rb);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut groups: HashMap<usize, Vec<Block>> = HashMap::new();
+    for (k, b) in blocks.into_iter().enumerate() {
+        let r = find(&mut parent, k);
+        groups.entry(r).or_default().push(b);
+    }
+    let mut out: Vec<Vec<Block>> = groups.into_values().collect();
+    for g in &mut out {
+        g.sort_by_key(|b| (b.q.start, b.s.start));
+    }
+    out.sort_by_key(|g| (g[0].q.start, g[0].s.start));
+    out
+}
+
+/// Matched query/source tokens of a group: weight and count.
+fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> (f32, f32, u32) {
+    let mut qm = vec![0.0f32; (q.end - q.start) as usize];
+    let mut sm = vec![0.0f32; (s.end - s.start) as usize];
+    for b in blocks {
+        let (mut qi, mut si) = (b.q.start, b.s.start);
+        for &op in &b.ops {
+            let (dq, ds) = op.lengths();
+            let credit = match op {
+                Op::Match => 1.0,
+                Op::Fuzzy | Op::Split | Op::Join => ctx.cfg.fuzzy_factor,
+                _ => 0.0,
+            };
+            if credit > 0.0 {
+                for k in qi..qi + dq {
+                    let v = credit * ctx.q.weights[k as usize];
+                    let slot = &mut qm[(k - q.start) as usize];
+                    *slot = slot.max(v);
+                }
+                for k in si..si + ds {
+                    let v = credit * ctx.s.weights[k as usize];
+                    let slot = &mut sm[(k - s.start) as usize];
+                    *slot = slot.max(v);
+                }
+            }
+            qi += dq;
+            si += ds;
+        }
+    }
+    let count = qm.iter().filter(|&&v| v > 0.0).count() as u32;
+    (qm.iter().sum(), sm.iter().sum(), count)
+}
+
+fn snap_start(t: &Tokens, i: u32, limit: u32) -> Option<u32> {
+    let mut k = i;
+    loop {
+        if t.tokens[k as usize].is_sentence_start() {
+            return Some(i - k);
+        }
+        if k == 0 || i - k >= limit {
+            return None;
+        }
+        k -= 1;
+    }
+}
+
+fn snap_end(t: &Tokens, last: u32, limit: u32) -> Option<u32> {
+    let mut k = last;
+    loop {
+        if t.tokens[k as usize].is_sentence_end() {
+            return Some(k - last);
+        }
+        if k + 1 >= t.len() as u32 || k - last >= limit {
+            return None;
+        }
+        k += 1;
+    }
+}
+
+/// Moves passage ends to sentence boundaries when both texts have one
+/// within reach and the words skipped on each side are about as many.
+fn snap(ctx: &Ctx<'_>, q: &mut Range<u32>, s: &mut Range<u32>) {
+    let limit = ctx.cfg.snap_tokens;
+    if let (Some(dq), Some(ds)) = (
+        snap_start(ctx.q.tokens, q.start, limit),
+        snap_start(ctx.s.tokens, s.start, limit),
+    ) {
+        if dq.abs_diff(ds) <= 1 && (dq == ds || dq.min(ds) > 0) {
+            q.start -= dq;
+            s.start -= ds;
+        }
+    }
+    if let (Some(dq), Some(ds)) = (
+        snap_end(ctx.q.tokens, q.end - 1, limit),
+        snap_end(ctx.s.tokens, s.end - 1, limit),
+    ) {
+        if dq.abs_diff(ds) <= 1 && (dq == ds || dq.min(ds) > 0) {
+            q.end += dq;
+            s.end += ds;
+        }
+    }
+}
+
+fn weight_sum(w: &[f32], r: &Range<u32>) -> f32 {
+    w[r.start as usize..r.end as usize].iter().sum()
+}
+
+/// Finds every passage shared by `query` and `source`.
+///
+/// Passages are returned in query order and never overlap in the query
+/// (where two candidates overlap, the better one is kept).
+pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passage> {
+    if query.tokens.is_empty() || source.tokens.is_empty() {
+        return Vec::new();
+    }
+    let ctx = Ctx {
+        q: query,
+        s: source,
+        cfg,
+    };
+    let anchors = anchors(&ctx);
+    if anchors.is_empty() {
+        return Vec::new();
+    }
+    let blocks = blocks(&ctx, &anchors, &chains(&ctx, &anchors));
+    let mut passages = Vec::new();
+    for group in group_blocks(blocks, cfg.merge_gap) {
+        let mut q = group.iter().map(|b| b.q.start).min().unwrap_or(0)
+            ..group.iter().map(|b| b.q.end).max().unwrap_or(0);
+        let mut s = group.iter().map(|b| b.s.start).min().unwrap_or(0)
+            ..group.iter().map(|b| b.s.end).max().unwrap_or(0);
+        let (mq, _, count) = coverage(&ctx, &group, &q, &s);
+        if mq < cfg.min_passage_weight || count < cfg.min_passage_tokens {
+            continue;
+        }
+        snap(&ctx, &mut q, &mut s);
+        let (mq, ms, count) = coverage(&ctx, &group, &q, &s);
+        let total = weight_sum(query.weights, &q) + weight_sum(source.weights, &s);
+        let score = if total > 0.0 { (mq + ms) / total } else { 0.0 };
+        if score < cfg.min_score {
+            continue;
+        }
+        let reordered = group.windows(2).any(|p| p[1].s.start < p[0].s.start);
+        passages.push(Passage {
+            q,
+            s,
+            score: score.min(1.0),
+            matched_weight: mq,
+            matched_tokens: count,
+            blocks: group,
+            reordered,
+        });
+    }
+    remove_query_overlaps(passages)
+}
+
+/// Keeps, among passages that overlap in the query, the better ones.
+fn remove_query_overlaps(mut passages: Vec<Passage>) -> Vec<Passage> {
+    passages.sort_by(|a, b| {
+        b.matched_weight
+            .total_cmp(&a.matched_weight)
+            .then(a.q.start.cmp(&b.q.start))
+            .then(a.s.start.cmp(&b.s.start))
+    });
+    let mut kept: Vec<Passage> = Vec::new();
+    for p in passages {
+        if kept
+            .iter()
+            .all(|k| p.q.end <= k.q.start || k.q.end <= p.q.start)
+        {
+            kept.push(p);
+        }
+    }
+    kept.sort_by_key(|p| (p.q.start, p.s.start));
+    kept
+}
+
+#[cfg(test)]
+mod tests;

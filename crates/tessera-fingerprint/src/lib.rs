@@ -1,0 +1,238 @@
+//! Hashed word n-grams selected by winnowing.
+//!
+//! A document's fingerprints are the hashes of its word n-grams (`k` tokens
+//! long) that winnowing selects: in every window of `w` consecutive n-gram
+//! hashes the minimum is kept (Schleimer, Wilkerson and Aiken 2003, "robust
+//! winnowing": the rightmost minimum, recorded once per run).
+//!
+//! **Detection guarantee.** If two token sequences share a run of at least
+//! `w + k - 1` tokens, that run holds `w` consecutive identical n-grams, so
+//! both documents select the same minimum: they share at least one
+//! fingerprint. Shorter shared runs are found with probability about
+//! `2 / (w + 1)` per shared n-gram. tessera winnows only the indexed side;
+//! a query looks up *all* of its n-grams, so any shared n-gram that the
+//! index selected is found.
+//!
+//! ```
+//! use tessera_fingerprint::{Fingerprinter, ngram_hashes};
+//!
+//! let fp = Fingerprinter::new(2, 3);
+//! let a: Vec<u64> = (0..50).collect();
+//! let b: Vec<u64> = (40..90).collect(); // shares 10 tokens with `a`
+//! let fa = fp.fingerprint_set(&a);
+//! let fb = fp.fingerprint_set(&b);
+//! assert!(fa.iter().any(|h| fb.binary_search(h).is_ok()));
+//! assert_eq!(ngram_hashes(&a, 2).len(), 49);
+//! ```
+
+#![warn(missing_docs)]
+
+/// Mixes a 64-bit value (the finaliser of SplitMix64).
+#[inline]
+pub fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Hashes of all word n-grams of `tokens` (token hashes), in order.
+///
+/// A text shorter than `k` tokens has no n-grams. The hash depends on the
+/// tokens and their order and on `k`.
+pub fn ngram_hashes(tokens: &[u64], k: usize) -> Vec<u64> {
+    assert!(k >= 1, "n-gram length must be at least 1");
+    if tokens.len() < k {
+        return Vec::new();
+    }
+    tokens
+        .windows(k)
+        .map(|win| {
+            let mut acc = 0x243f_6a88_85a3_08d3u64 ^ k as u64;
+            for &h in win {
+                acc = mix64(acc ^ h).rotate_left(17);
+            }
+            mix64(acc)
+        })
+        .collect()
+}
+
+/// A selected n-gram: its hash and the index of its first token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint {
+    /// Index of the n-gram's first token.
+    pub pos: u32,
+    /// Hash of the n-gram.
+    pub hash: u64,
+}
+
+/// Robust winnowing of a sequence of hashes with window `w`.
+///
+/// Returns the selected hashes with their positions, in position order.
+/// A sequence shorter than one window yields its minimum.
+pub fn winnow(hashes: &[u64], w: usize) -> Vec<Fingerprint> {
+    assert!(w >= 1, "window must be at least 1");
+    let mut out = Vec::with_capacity(hashes.len() * 2 / (w + 1) + 1);
+    if hashes.is_empty() {
+        return out;
+    }
+    if hashes.len() <= w {
+        let (pos, &hash) = hashes
+            .iter()
+            .enumerate()
+            .rev()
+            .min_by_key(|&(_, h)| *h)
+            .expect("non-empty");
+        out.push(Fingerprint {
+            pos: pos as u32,
+            hash,
+        });
+        return out;
+    }
+    // Monotone deque of candidate minima: indices with increasing hashes.
+    let mut deque = std::collections::VecDeque::with_capacity(w);
+    let mut last_pos = usize::MAX;
+    for (i, &h) in hashes.iter().enumerate() {
+        while let Some(&j) = deque.back() {
+            // `>=` keeps the rightmost of equal minima.
+            if hashes[j] >= h {
+                deque.pop_back();
+            } else {
+                break;
+            }
+        }
+        deque.push_back(i);
+        if i + 1 >= w {
+            let start = i + 1 - w;
+            while let Some(&j) = deque.front() {
+                if j < start {
+                    deque.pop_front();
+                } else {
+                    break;
+                }
+            }
+            let &m = deque.front().expect("window holds its newest element");
+            if m != last_pos {
+                out.push(Fingerprint {
+                    pos: m as u32,
+                    hash: hashes[m],
+                });
+                last_pos = m;
+            }
+        }
+    }
+    out
+}
+
+/// Fingerprinting parameters: n-gram length `k` and winnowing window `w`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprinter {
+    k: usize,
+    w: usize,
+}
+
+impl Fingerprinter {
+    /// Creates a fingerprinter; both `k` and `w` must be at least 1.
+    pub fn new(k: usize, w: usize) -> Self {
+        assert!(k >= 1 && w >= 1, "k and w must be at least 1");
+        Fingerprinter { k, w }
+    }
+    /// The n-gram length.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    /// The winnowing window.
+    pub fn w(&self) -> usize {
+        self.w
+    }
+    /// Shortest shared token run that is guaranteed a shared fingerprint.
+    pub fn guarantee(&self) -> usize {
+        self.w + self.k - 1
+    }
+    /// Winnowed fingerprints with positions (the indexed side).
+    pub fn fingerprints(&self, tokens: &[u64]) -> Vec<Fingerprint> {
+        winnow(&ngram_hashes(tokens, self.k), self.w)
+    }
+    /// Sorted, de-duplicated winnowed fingerprint hashes of a document.
+    pub fn fingerprint_set(&self, tokens: &[u64]) -> Vec<u64> {
+        let mut v: Vec<u64> = self.fingerprints(tokens).iter().map(|f| f.hash).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    /// All n-gram hashes (the query side), in token order.
+    pub fn all_ngrams(&self, tokens: &[u64]) -> Vec<u64> {
+        ngram_hashes(tokens, self.k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn winnow_small_examples() {
+        assert!(winnow(&[], 3).is_empty());
+        assert_eq!(winnow(&[5, 2, 7], 4), vec![Fingerprint { pos: 1, hash: 2 }]);
+        // Rightmost minimum in each window, each position once.
+        let got: Vec<u32> = winnow(&[3, 1, 4, 1, 5, 9, 2, 6], 3)
+            .iter()
+            .map(|f| f.pos)
+            .collect();
+        assert_eq!(got, vec![1, 3, 6]);
+    }
+
+    #[test]
+    fn ngram_hash_depends_on_order_and_k() {
+        let a = ngram_hashes(&[1, 2], 2);
+        let b = ngram_hashes(&[2, 1], 2);
+        assert_ne!(a, b);
+        assert_ne!(
+            ngram_hashes(&[1, 2, 3], 3)[0],
+            ngram_hashes(&[1, 2, 3], 2)[0]
+        );
+        assert!(ngram_hashes(&[1], 2).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn every_window_is_represented(hashes in prop::collection::vec(0u64..50, 1..200), w in 1usize..8) {
+            let fps = winnow(&hashes, w);
+            if hashes.len() >= w {
+                for start in 0..=hashes.len() - w {
+                    let win = &hashes[start..start + w];
+                    let min = *win.iter().min().expect("window");
+                    prop_assert!(fps.iter().any(|f| (f.pos as usize) >= start
+                        && (f.pos as usize) < start + w && f.hash == min));
+                }
+            }
+            prop_assert!(fps.windows(2).all(|p| p[0].pos < p[1].pos));
+        }
+
+        #[test]
+        fn shared_run_of_guarantee_length_shares_a_fingerprint(
+            prefix_a in prop::collection::vec(any::<u64>(), 0..40),
+            prefix_b in prop::collection::vec(any::<u64>(), 0..40),
+            suffix_b in prop::collection::vec(any::<u64>(), 0..40),
+            shared in prop::collection::vec(any::<u64>(), 12..30),
+            k in 1usize..4, w in 1usize..6,
+        ) {
+            let fp = Fingerprinter::new(k, w);
+            prop_assume!(shared.len() >= fp.guarantee());
+            let a: Vec<u64> = prefix_a.iter().chain(&shared).copied().collect();
+            let b: Vec<u64> = prefix_b.iter().chain(&shared).chain(&suffix_b).copied().collect();
+            let fa = fp.fingerprint_set(&a);
+            let fb = fp.fingerprint_set(&b);
+            prop_assert!(fa.iter().any(|h| fb.binary_search(h).is_ok()));
+        }
+
+        #[test]
+        fn query_side_sees_every_selected_fingerprint(tokens in prop::collection::vec(any::<u64>(), 0..100)) {
+            let fp = Fingerprinter::new(2, 3);
+            let all = fp.all_ngrams(&tokens);
+            for f in fp.fingerprints(&tokens) {
+                prop_assert_eq!(all[f.pos as usize], f.hash);
+            }
+        }
+    }
+}

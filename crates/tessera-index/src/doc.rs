@@ -1,0 +1,122 @@
+//! Documents, their metadata, and the analysis stored with them.
+
+use serde::{Deserialize, Serialize};
+use tessera_fingerprint::Fingerprinter;
+use tessera_text::{NormalizeOptions, Tokens, tokenize};
+
+/// Everything about a document but its text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DocMeta {
+    /// Unique id within the index.
+    pub id: String,
+    /// Headline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Publishing outlet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlet: Option<String>,
+    /// Address of the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Publication date as given (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The date as Unix seconds (UTC), when it could be read; orders
+    /// sources by age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Any other fields of the input record.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A document to index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    /// Metadata, id included.
+    pub meta: DocMeta,
+    /// The full text; offsets refer to it.
+    pub text: String,
+}
+
+/// Settings fixed when an index is created: how text is analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexSettings {
+    /// Length of the fingerprinted word n-grams.
+    pub ngram: u32,
+    /// Winnowing window.
+    pub window: u32,
+    /// Whether diacritics are removed before hashing.
+    pub fold_diacritics: bool,
+}
+
+impl Default for IndexSettings {
+    fn default() -> Self {
+        IndexSettings {
+            ngram: 2,
+            window: 3,
+            fold_diacritics: true,
+        }
+    }
+}
+
+/// What the index stores about a text besides the text itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// Sorted, distinct winnowed fingerprints.
+    pub fingerprints: Vec<u64>,
+    /// Sorted, distinct token hashes.
+    pub vocab: Vec<u64>,
+    /// Number of tokens.
+    pub token_count: u32,
+    /// Length of the text in code points.
+    pub char_len: u32,
+}
+
+/// Turns texts into tokens and fingerprints, consistently for one index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analyzer {
+    opts: NormalizeOptions,
+    fp: Fingerprinter,
+}
+
+impl Analyzer {
+    /// The analyzer of an index with these settings.
+    pub fn new(settings: &IndexSettings) -> Self {
+        Analyzer {
+            opts: NormalizeOptions {
+                fold_diacritics: settings.fold_diacritics,
+            },
+            fp: Fingerprinter::new(
+                settings.ngram.max(1) as usize,
+                settings.window.max(1) as usize,
+            ),
+        }
+    }
+    /// Tokenizes a text.
+    pub fn tokenize(&self, text: &str) -> Tokens {
+        tokenize(text, &self.opts)
+    }
+    /// The fingerprinter.
+    pub fn fingerprinter(&self) -> &Fingerprinter {
+        &self.fp
+    }
+    /// Analyses a tokenized text.
+    pub fn analyze_tokens(&self, tokens: &Tokens) -> Analysis {
+        let hashes = tokens.hashes();
+        let fingerprints = self.fp.fingerprint_set(&hashes);
+        let mut vocab = hashes;
+        vocab.sort_unstable();
+        vocab.dedup();
+        Analysis {
+            fingerprints,
+            vocab,
+            token_count: tokens.len() as u32,
+            char_len: tokens.char_len,
+        }
+    }
+    /// Analyses a text.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_tokens(&self.tokenize(text))
+    }
+}

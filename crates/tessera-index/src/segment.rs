@@ -1,0 +1,664 @@
+//! Immutable segment files: building and reading.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::doc::{Analysis, DocMeta, Document};
+use crate::error::{Error, IoContext, Result};
+use crate::format::*;
+
+/// Sections of a segment, in file order.
+pub(crate) const SECTIONS: usize = 8;
+const S_DOCS: usize = 0;
+const S_TEXT: usize = 1;
+const S_META: usize = 2;
+const S_IDS: usize = 3;
+const S_ID_ORDER: usize = 4;
+const S_FP_DICT: usize = 5;
+const S_POSTINGS: usize = 6;
+const S_VOCAB: usize = 7;
+
+pub(crate) const DOC_RECORD: usize = 64;
+const ID_ORDER_RECORD: usize = 4;
+const FP_RECORD: usize = 16;
+const VOCAB_RECORD: usize = 12;
+const FOOTER_LEN: usize = SECTIONS * 16 + 8;
+
+const FLAG_ZSTD: u32 = 1;
+const FLAG_TIMESTAMP: u32 = 2;
+
+/// zstd level for stored texts: fast to write, decompresses in
+/// microseconds per article.
+const ZSTD_LEVEL: i32 = 1;
+
+/// A document ready to be written: compressed text, serialized metadata and
+/// its analysis.
+#[derive(Debug, Clone)]
+pub struct PreparedDoc {
+    pub(crate) id: String,
+    pub(crate) meta_json: Vec<u8>,
+    pub(crate) stored_text: Vec<u8>,
+    pub(crate) compressed: bool,
+    pub(crate) text_bytes: u32,
+    pub(crate) text_crc: u32,
+    pub(crate) timestamp: Option<i64>,
+    pub(crate) analysis: Analysis,
+}
+
+impl PreparedDoc {
+    /// Compresses and serializes a document (pure CPU work, safe to run on
+    /// many threads).
+    pub fn new(doc: &Document, analysis: Analysis) -> Result<PreparedDoc> {
+        if doc.text.len() > u32::MAX as usize / 2 {
+            return Err(Error::InvalidDocument {
+                id: doc.meta.id.clone(),
+                reason: format!("text of {} bytes is too large to index", doc.text.len()),
+            });
+        }
+        let meta_json = serde_json::to_vec(&doc.meta).map_err(|e| Error::InvalidDocument {
+            id: doc.meta.id.clone(),
+            reason: format!("metadata cannot be serialized: {e}"),
+        })?;
+        let raw = doc.text.as_bytes();
+        let (stored_text, compressed) = match zstd::bulk::compress(raw, ZSTD_LEVEL) {
+            Ok(c) if c.len() < raw.len() => (c, true),
+            _ => (raw.to_vec(), false),
+        };
+        Ok(PreparedDoc {
+            id: doc.meta.id.clone(),
+            meta_json,
+            stored_text,
+            compressed,
+            text_bytes: raw.len() as u32,
+            text_crc: crc32fast::hash(raw),
+            timestamp: doc.meta.timestamp,
+            analysis,
+        })
+    }
+    /// The document id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Bytes of text (uncompressed).
+    pub fn text_bytes(&self) -> u64 {
+        u64::from(self.text_bytes)
+    }
+}
+
+/// Accumulates documents of one segment in memory.
+#[derive(Debug, Default)]
+pub(crate) struct SegmentBuilder {
+    docs: Vec<PreparedDoc>,
+    dead: Vec<bool>,
+    text_bytes: u64,
+}
+
+impl SegmentBuilder {
+    pub(crate) fn len(&self) -> usize {
+        self.docs.len()
+    }
+    pub(crate) fn live(&self) -> usize {
+        self.dead.iter().filter(|d| !**d).count()
+    }
+    pub(crate) fn text_bytes(&self) -> u64 {
+        self.text_bytes
+    }
+    /// Adds a document; returns its ordinal.
+    pub(crate) fn push(&mut self, doc: PreparedDoc) -> u32 {
+        self.text_bytes += u64::from(doc.text_bytes);
+        self.docs.push(doc);
+        self.dead.push(false);
+        (self.docs.len() - 1) as u32
+    }
+    /// Drops a document added earlier (it was replaced).
+    pub(crate) fn kill(&mut self, ord: u32) {
+        self.dead[ord as usize] = true;
+    }
+    pub(crate) fn is_dead(&self, ord: u32) -> bool {
+        self.dead[ord as usize]
+    }
+
+    /// Writes the live documents to `path` (via a temporary file and a
+    /// rename). Returns the number of documents written, the file size and
+    /// its checksum. Nothing is written if no document is live.
+    pub(crate) fn write(self, path: &Path) -> Result<Option<(u32, u64, u32)>> {
+        let docs: Vec<PreparedDoc> = self
+            .docs
+            .into_iter()
+            .zip(self.dead)
+            .filter(|(_, dead)| !dead)
+            .map(|(d, _)| d)
+            .collect();
+        if docs.is_empty() {
+            return Ok(None);
+        }
+        let tmp = path.with_extension("tseg.tmp");
+        let file = File::create(&tmp).at(&tmp)?;
+        let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, file));
+        let mut head = Vec::new();
+        put_header(&mut head, KIND_SEGMENT);
+        w.write(&head).at(&tmp)?;
+        let mut sections = [(0u64, 0u64); SECTIONS];
+
+        // Docs table (offsets into the text, meta and ids sections).
+        let start = w.pos;
+        let (mut text_off, mut meta_off, mut id_off) = (0u64, 0u64, 0u64);
+        let mut rec = Vec::with_capacity(DOC_RECORD);
+        for d in &docs {
+            rec.clear();
+            put_u64(&mut rec, text_off);
+            put_u64(&mut rec, meta_off);
+            put_i64(&mut rec, d.timestamp.unwrap_or(0));
+            put_u32(&mut rec, d.stored_text.len() as u32);
+            put_u32(&mut rec, d.text_bytes);
+            put_u32(&mut rec, d.analysis.char_len);
+            put_u32(&mut rec, d.text_crc);
+            put_u32(&mut rec, d.meta_json.len() as u32);
+            put_u32(&mut rec, d.analysis.token_count);
+            put_u32(&mut rec, id_off as u32);
+            put_u32(&mut rec, d.id.len() as u32);
+            let mut flags = 0;
+            if d.compressed {
+                flags |= FLAG_ZSTD;
+            }
+            if d.timestamp.is_some() {
+                flags |= FLAG_TIMESTAMP;
+            }
+            put_u32(&mut rec, flags);
+            put_u32(&mut rec, 0);
+            debug_assert_eq!(rec.len(), DOC_RECORD);
+            w.write(&rec).at(&tmp)?;
+            text_off += d.stored_text.len() as u64;
+            meta_off += d.meta_json.len() as u64;
+            id_off += d.id.len() as u64;
+        }
+        if id_off > u64::from(u32::MAX) {
+            return Err(Error::InvalidDocument {
+                id: docs[0].id.clone(),
+                reason: "ids of one segment exceed 4 GiB".into(),
+            });
+        }
+        sections[S_DOCS] = (start, w.pos - start);
+        let blob =
+            |w: &mut CrcWriter<_>, f: &dyn Fn(&PreparedDoc) -> &[u8]| -> Result<(u64, u64)> {
+                let start = w.pos;
+                for d in &docs {
+                    w.write(f(d)).at(&tmp)?;
+                }
+                Ok((start, w.pos - start))
+            };
+        sections[S_TEXT] = blob(&mut w, &|d| &d.stored_text)?;
+        sections[S_META] = blob(&mut w, &|d| &d.meta_json)?;
+        sections[S_IDS] = blob(&mut w, &|d| d.id.as_bytes())?;
+
+        // Ordinals sorted by id, for binary search.
+        let mut order: Vec<u32> = (0..docs.len() as u32).collect();
+        order.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+        let start = w.pos;
+        let mut buf = Vec::with_capacity(order.len() * ID_ORDER_RECORD);
+        for o in order {
+            put_u32(&mut buf, o);
+        }
+        w.write(&buf).at(&tmp)?;
+        sections[S_ID_ORDER] = (start, w.pos - start);
+
+        // Fingerprint postings: (hash, ordinal) pairs sorted by hash.
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
+        for (ord, d) in docs.iter().enumerate() {
+            pairs.extend(d.analysis.fingerprints.iter().map(|&h| (h, ord as u32)));
+        }
+        pairs.sort_unstable();
+        let mut dict = Vec::new();
+        let mut post = Vec::new();
+        let mut k = 0;
+        while k < pairs.len() {
+            let h = pairs[k].0;
+            let off = post.len() as u64;
+            let mut prev = 0u32;
+            let mut count = 0u32;
+            while k < pairs.len() && pairs[k].0 == h {
+                put_varint(&mut post, pairs[k].1 - prev);
+                prev = pairs[k].1;
+                count += 1;
+                k += 1;
+            }
+            put_u64(&mut dict, h);
+            put_u32(&mut dict, off as u32);
+            put_u32(&mut dict, count);
+        }
+        if post.len() > u32::MAX as usize {
+            return Err(Error::InvalidDocument {
+                id: docs[0].id.clone(),
+                reason: "postings of one segment exceed 4 GiB".into(),
+            });
+        }
+        drop(pairs);
+        let start = w.pos;
+        w.write(&dict).at(&tmp)?;
+        sections[S_FP_DICT] = (start, w.pos - start);
+        let start = w.pos;
+        w.write(&post).at(&tmp)?;
+        sections[S_POSTINGS] = (start, w.pos - start);
+        drop((dict, post));
+
+        // Token document frequencies.
+        let mut vocab: Vec<u64> = docs
+            .iter()
+            .flat_map(|d| d.analysis.vocab.iter().copied())
+            .collect();
+        vocab.sort_unstable();
+        let mut buf = Vec::new();
+        let mut k = 0;
+        while k < vocab.len() {
+            let h = vocab[k];
+            let mut df = 0u32;
+            while k < vocab.len() && vocab[k] == h {
+                df += 1;
+                k += 1;
+            }
+            put_u64(&mut buf, h);
+            put_u32(&mut buf, df);
+        }
+        let start = w.pos;
+        w.write(&buf).at(&tmp)?;
+        sections[S_VOCAB] = (start, w.pos - start);
+
+        // Footer and trailer.
+        let mut foot = Vec::with_capacity(FOOTER_LEN);
+        for (off, len) in sections {
+            put_u64(&mut foot, off);
+            put_u64(&mut foot, len);
+        }
+        put_u32(&mut foot, docs.len() as u32);
+        put_u32(&mut foot, 0);
+        w.write(&foot).at(&tmp)?;
+        let crc = w.hasher.clone().finalize();
+        let mut trailer = Vec::with_capacity(TRAILER_LEN);
+        put_u32(&mut trailer, crc);
+        put_u32(&mut trailer, FORMAT_VERSION);
+        trailer.extend_from_slice(SEGMENT_END);
+        w.write(&trailer).at(&tmp)?;
+        let size = w.pos;
+        let file = w
+            .inner
+            .into_inner()
+            .map_err(|e| Error::io(&tmp, e.into_error()))?;
+        file.sync_all().at(&tmp)?;
+        drop(file);
+        crate::failpoint("segment-before-rename");
+        std::fs::rename(&tmp, path).at(path)?;
+        Ok(Some((docs.len() as u32, size, crc)))
+    }
+}
+
+/// A writer that tracks its position and the crc32 of what went through.
+struct CrcWriter<W: Write> {
+    inner: W,
+    hasher: crc32fast::Hasher,
+    pos: u64,
+}
+
+impl<W: Write> CrcWriter<W> {
+    fn new(inner: W) -> Self {
+        CrcWriter {
+            inner,
+            hasher: crc32fast::Hasher::new(),
+            pos: 0,
+        }
+    }
+    fn write(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(b);
+        self.pos += b.len() as u64;
+        self.inner.write_all(b)
+    }
+}
+
+/// A memory-mapped, verified segment file.
+#[derive(Debug)]
+pub struct Segment {
+    path: PathBuf,
+    map: Mmap,
+    docs: u32,
+    sections: [(usize, usize); SECTIONS],
+}
+
+fn mmap(path: &Path) -> Result<Mmap> {
+    let file = File::open(path).at(path)?;
+    // SAFETY: segment files are written once under a temporary name and
+    // renamed into place; tessera never modifies them afterwards (compaction
+    // writes new files and unlinks old ones, which leaves existing mappings
+    // intact). Every read from the map is bounds-checked.
+    #[allow(unsafe_code)]
+    let map = unsafe { Mmap::map(&file) }.at(path)?;
+    Ok(map)
+}
+
+impl Segment {
+    /// Maps and verifies a segment file (header, checksum, section bounds,
+    /// document records).
+    pub fn open(path: &Path) -> Result<Segment> {
+        let map = mmap(path)?;
+        let b: &[u8] = &map;
+        check_file(path, b, KIND_SEGMENT, SEGMENT_END)?;
+        let body_end = b.len() - TRAILER_LEN;
+        if body_end < HEADER_LEN + FOOTER_LEN {
+            return Err(Error::corrupt(path, "footer missing"));
+        }
+        let foot = body_end - FOOTER_LEN;
+        let mut sections = [(0usize, 0usize); SECTIONS];
+        let mut prev_end = HEADER_LEN;
+        for (k, s) in sections.iter_mut().enumerate() {
+            let off = get_u64(b, foot + k * 16) as usize;
+            let len = get_u64(b, foot + k * 16 + 8) as usize;
+            if off < prev_end || off.checked_add(len).is_none_or(|e| e > foot) {
+                return Err(Error::corrupt(
+                    path,
+                    format!("section {k} lies outside the file"),
+                ));
+            }
+            prev_end = off + len;
+            *s = (off, len);
+        }
+        let docs = get_u32(b, foot + SECTIONS * 16);
+        let seg = Segment {
+            path: path.to_path_buf(),
+            map,
+            docs,
+            sections,
+        };
+        seg.validate()?;
+        Ok(seg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let n = self.docs as usize;
+        let expect = |k: usize, rec: usize, what: &str| -> Result<()> {
+            let len = self.sections[k].1;
+            if len % rec != 0 {
+                return Err(Error::corrupt(
+                    &self.path,
+                    format!("{what} table has a partial record"),
+                ));
+            }
+            Ok(())
+        };
+        if self.sections[S_DOCS].1 != n * DOC_RECORD
+            || self.sections[S_ID_ORDER].1 != n * ID_ORDER_RECORD
+        {
+            return Err(Error::corrupt(
+                &self.path,
+                "document count does not match its tables",
+            ));
+        }
+        expect(S_FP_DICT, FP_RECORD, "fingerprint")?;
+        expect(S_VOCAB, VOCAB_RECORD, "vocabulary")?;
+        let (text_len, meta_len, ids_len) = (
+            self.sections[S_TEXT].1 as u64,
+            self.sections[S_META].1 as u64,
+            self.sections[S_IDS].1 as u64,
+        );
+        for ord in 0..self.docs {
+            let r = self.record(ord);
+            let ok = r
+                .text_off
+                .checked_add(u64::from(r.stored_len))
+                .is_some_and(|e| e <= text_len)
+                && r.meta_off
+                    .checked_add(u64::from(r.meta_len))
+                    .is_some_and(|e| e <= meta_len)
+                && u64::from(r.id_off) + u64::from(r.id_len) <= ids_len
+                && std::str::from_utf8(self.id_bytes(&r)).is_ok();
+            if !ok {
+                return Err(Error::corrupt(
+                    &self.path,
+                    format!("document record {ord} is out of bounds"),
+                ));
+            }
+        }
+        let post_len = self.sections[S_POSTINGS].1 as u64;
+        let dict = self.section(S_FP_DICT);
+        for k in 0..dict.len() / FP_RECORD {
+            let off = u64::from(get_u32(dict, k * FP_RECORD + 8));
+            if off >= post_len.max(1) {
+                return Err(Error::corrupt(
+                    &self.path,
+                    "fingerprint postings out of bounds",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn section(&self, k: usize) -> &[u8] {
+        let (off, len) = self.sections[k];
+        &self.map[off..off + len]
+    }
+
+    fn record(&self, ord: u32) -> Record {
+        let b = &self.section(S_DOCS)[ord as usize * DOC_RECORD..(ord as usize + 1) * DOC_RECORD];
+        let flags = get_u32(b, 56);
+        Record {
+            text_off: get_u64(b, 0),
+            meta_off: get_u64(b, 8),
+            timestamp: (flags & FLAG_TIMESTAMP != 0).then(|| get_i64(b, 16)),
+            stored_len: get_u32(b, 24),
+            text_bytes: get_u32(b, 28),
+            text_chars: get_u32(b, 32),
+            text_crc: get_u32(b, 36),
+            meta_len: get_u32(b, 40),
+            token_count: get_u32(b, 44),
+            id_off: get_u32(b, 48),
+            id_len: get_u32(b, 52),
+            compressed: flags & FLAG_ZSTD != 0,
+        }
+    }
+
+    fn id_bytes(&self, r: &Record) -> &[u8] {
+        &self.section(S_IDS)[r.id_off as usize..(r.id_off + r.id_len) as usize]
+    }
+
+    /// The file this segment was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// Number of documents stored (deleted ones included).
+    pub fn doc_count(&self) -> u32 {
+        self.docs
+    }
+    /// Size of the file in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    /// The id of document `ord`.
+    pub fn id(&self, ord: u32) -> &str {
+        let r = self.record(ord);
+        // Checked to be UTF-8 when the segment was opened.
+        std::str::from_utf8(self.id_bytes(&r)).unwrap_or("")
+    }
+
+    /// Length of document `ord`'s text in code points, bytes, and tokens.
+    pub fn doc_sizes(&self, ord: u32) -> (u32, u32, u32) {
+        let r = self.record(ord);
+        (r.text_chars, r.text_bytes, r.token_count)
+    }
+
+    /// The timestamp of document `ord`, if it has a date.
+    pub fn timestamp(&self, ord: u32) -> Option<i64> {
+        self.record(ord).timestamp
+    }
+
+    /// Bytes document `ord` occupies on disk (text and metadata).
+    pub fn stored_len(&self, ord: u32) -> u64 {
+        let r = self.record(ord);
+        u64::from(r.stored_len) + u64::from(r.meta_len)
+    }
+
+    /// The text of document `ord`, checked against its checksum.
+    pub fn text(&self, ord: u32) -> Result<String> {
+        let r = self.record(ord);
+        let stored = &self.section(S_TEXT)
+            [r.text_off as usize..(r.text_off + u64::from(r.stored_len)) as usize];
+        let bytes = if r.compressed {
+            zstd::bulk::decompress(stored, r.text_bytes as usize).map_err(|e| {
+                Error::corrupt(
+                    &self.path,
+                    format!("text of {:?} does not decompress: {e}", self.id(ord)),
+                )
+            })?
+        } else {
+            stored.to_vec()
+        };
+        if bytes.len() != r.text_bytes as usize || crc32fast::hash(&bytes) != r.text_crc {
+            return Err(Error::corrupt(
+                &self.path,
+                format!("text of {:?} fails its checksum", self.id(ord)),
+            ));
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            Error::corrupt(
+                &self.path,
+                format!("text of {:?} is not UTF-8", self.id(ord)),
+            )
+        })
+    }
+
+    /// The metadata of document `ord`.
+    pub fn meta(&self, ord: u32) -> Result<DocMeta> {
+        let r = self.record(ord);
+        let b = &self.section(S_META)
+            [r.meta_off as usize..(r.meta_off + u64::from(r.meta_len)) as usize];
+        serde_json::from_slice(b)
+            .map_err(|e| Error::corrupt(&self.path, format!("metadata of {:?}: {e}", self.id(ord))))
+    }
+
+    /// The ordinal of the document with this id (deleted or not).
+    pub fn find_id(&self, id: &str) -> Option<u32> {
+        let order = self.section(S_ID_ORDER);
+        let (mut lo, mut hi) = (0usize, self.docs as usize);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let ord = get_u32(order, mid * ID_ORDER_RECORD);
+            if ord >= self.docs {
+                return None;
+            }
+            match self.id(ord).cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(ord),
+            }
+        }
+        None
+    }
+
+    fn find_record(section: &[u8], rec: usize, hash: u64) -> Option<usize> {
+        let n = section.len() / rec;
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let h = get_u64(section, mid * rec);
+            match h.cmp(&hash) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid * rec),
+            }
+        }
+        None
+    }
+
+    /// Number of documents holding fingerprint `hash`.
+    pub fn fingerprint_df(&self, hash: u64) -> u32 {
+        let dict = self.section(S_FP_DICT);
+        Self::find_record(dict, FP_RECORD, hash).map_or(0, |at| get_u32(dict, at + 12))
+    }
+
+    /// The ordinals of the documents holding fingerprint `hash`, appended
+    /// to `out`.
+    pub fn postings(&self, hash: u64, out: &mut Vec<u32>) -> Result<()> {
+        let dict = self.section(S_FP_DICT);
+        let Some(at) = Self::find_record(dict, FP_RECORD, hash) else {
+            return Ok(());
+        };
+        self.decode_postings(get_u32(dict, at + 8) as usize, get_u32(dict, at + 12), out)
+    }
+
+    fn decode_postings(&self, off: usize, count: u32, out: &mut Vec<u32>) -> Result<()> {
+        let post = self.section(S_POSTINGS);
+        let mut pos = off;
+        let mut ord = 0u32;
+        for _ in 0..count {
+            let delta = get_varint(post, &mut pos)
+                .ok_or_else(|| Error::corrupt(&self.path, "truncated postings"))?;
+            ord = ord
+                .checked_add(delta)
+                .filter(|&o| o < self.docs)
+                .ok_or_else(|| {
+                    Error::corrupt(&self.path, "postings point past the last document")
+                })?;
+            out.push(ord);
+        }
+        Ok(())
+    }
+
+    /// Number of fingerprint entries (distinct fingerprints of the segment).
+    pub fn fingerprint_count(&self) -> usize {
+        self.section(S_FP_DICT).len() / FP_RECORD
+    }
+
+    /// All fingerprints with their postings, in hash order.
+    pub fn for_each_fingerprint(&self, mut f: impl FnMut(u64, &[u32])) -> Result<()> {
+        let dict = self.section(S_FP_DICT);
+        let mut buf = Vec::new();
+        for k in 0..dict.len() / FP_RECORD {
+            let at = k * FP_RECORD;
+            buf.clear();
+            self.decode_postings(
+                get_u32(dict, at + 8) as usize,
+                get_u32(dict, at + 12),
+                &mut buf,
+            )?;
+            f(get_u64(dict, at), &buf);
+        }
+        Ok(())
+    }
+
+    /// Number of documents of this segment holding token `hash`.
+    pub fn token_df(&self, hash: u64) -> u32 {
+        let v = self.section(S_VOCAB);
+        Self::find_record(v, VOCAB_RECORD, hash).map_or(0, |at| get_u32(v, at + 8))
+    }
+
+    /// Number of distinct tokens.
+    pub fn vocab_len(&self) -> usize {
+        self.section(S_VOCAB).len() / VOCAB_RECORD
+    }
+
+    /// All tokens with document frequency at least `min_df`.
+    pub fn for_each_token(&self, min_df: u32, mut f: impl FnMut(u64, u32)) {
+        let v = self.section(S_VOCAB);
+        for k in 0..v.len() / VOCAB_RECORD {
+            let df = get_u32(v, k * VOCAB_RECORD + 8);
+            if df >= min_df {
+                f(get_u64(v, k * VOCAB_RECORD), df);
+            }
+        }
+    }
+}
+
+struct Record {
+    text_off: u64,
+    meta_off: u64,
+    timestamp: Option<i64>,
+    stored_len: u32,
+    text_bytes: u32,
+    text_chars: u32,
+    text_crc: u32,
+    meta_len: u32,
+    token_count: u32,
+    id_off: u32,
+    id_len: u32,
+    compressed: bool,
+}

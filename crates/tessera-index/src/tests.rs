@@ -1,0 +1,302 @@
+use super::*;
+use proptest::prelude::*;
+
+fn doc(id: &str, text: &str) -> Document {
+    Document {
+        meta: DocMeta {
+            id: id.into(),
+            title: Some(format!("title of {id}")),
+            timestamp: Some(1_000 + id.len() as i64),
+            ..Default::default()
+        },
+        text: text.into(),
+    }
+}
+
+fn add(w: &mut IndexWriter, id: &str, text: &str) -> AddOutcome {
+    let d = doc(id, text);
+    let a = w.analyzer().analyze(&d.text);
+    w.add(PreparedDoc::new(&d, a).expect("prepare"))
+        .expect("add")
+}
+
+fn writer(dir: &Path, opts: WriterOptions) -> IndexWriter {
+    IndexWriter::open_or_create(dir, IndexSettings::default(), opts).expect("writer")
+}
+
+const LONG: &str = "the quick brown fox jumps over the lazy dog near the river bank today";
+
+#[test]
+fn documents_round_trip_with_metadata() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", "Zürich café: „Grüße“ and 中文 text");
+    add(&mut w, "b", LONG);
+    w.commit().expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.num_docs(), 2);
+    let a = index.find("a").expect("a");
+    assert_eq!(
+        index.text(a).expect("text"),
+        "Zürich café: „Grüße“ and 中文 text"
+    );
+    let meta = index.meta(a).expect("meta");
+    assert_eq!(meta.title.as_deref(), Some("title of a"));
+    assert_eq!(index.timestamp(a), Some(1001));
+    assert_eq!(index.id(a), "a");
+    assert!(index.find("zzz").is_none());
+    let stats = index.stats();
+    assert_eq!(stats.documents, 2);
+    assert_eq!(stats.generation, 1);
+    assert!(stats.bytes_on_disk > 0);
+    assert_eq!(stats.date_range, Some((1001, 1001)));
+}
+
+#[test]
+fn postings_find_documents_sharing_a_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "one", LONG);
+    add(&mut w, "two", &format!("prefix words here {LONG} and more"));
+    add(
+        &mut w,
+        "three",
+        "completely unrelated words about gardening tomatoes",
+    );
+    w.commit().expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    let an = index.analyzer();
+    let toks = an.tokenize(LONG);
+    let grams = an.fingerprinter().all_ngrams(&toks.hashes());
+    let mut hits = std::collections::BTreeMap::new();
+    for g in grams {
+        let mut out = Vec::new();
+        index.postings(g, &mut out).expect("postings");
+        for a in out {
+            *hits.entry(index.id(a).to_string()).or_insert(0) += 1;
+        }
+    }
+    assert!(hits["one"] > 3 && hits["two"] > 3, "{hits:?}");
+    assert!(!hits.contains_key("three"));
+    let the = tessera_text::hash_norm("the");
+    assert_eq!(index.token_df(the), 2);
+    assert!(index.frequent_tokens(2).contains_key(&the));
+}
+
+#[test]
+fn duplicate_ids_follow_the_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    assert_eq!(add(&mut w, "x", "first version"), AddOutcome::Added);
+    assert_eq!(add(&mut w, "x", "second version"), AddOutcome::Replaced);
+    w.commit().expect("commit");
+    assert_eq!(add(&mut w, "x", "third version"), AddOutcome::Replaced);
+    w.commit().expect("commit");
+    assert_eq!(w.stats().replaced, 2);
+    drop(w);
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.num_docs(), 1);
+    assert_eq!(
+        index.text(index.find("x").expect("x")).expect("text"),
+        "third version"
+    );
+    drop(index);
+
+    let opts = WriterOptions {
+        duplicates: DuplicatePolicy::Reject,
+        ..Default::default()
+    };
+    let mut w = IndexWriter::open(dir.path(), opts).expect("writer");
+    assert_eq!(
+        add(&mut w, "x", "fourth version"),
+        AddOutcome::RejectedDuplicate
+    );
+    assert_eq!(add(&mut w, "y", "new"), AddOutcome::Added);
+    assert_eq!(add(&mut w, "y", "newer"), AddOutcome::RejectedDuplicate);
+    w.commit().expect("commit");
+    assert_eq!(w.stats().rejected_duplicates, 2);
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(
+        index.text(index.find("x").expect("x")).expect("text"),
+        "third version"
+    );
+    assert_eq!(
+        index.text(index.find("y").expect("y")).expect("text"),
+        "new"
+    );
+}
+
+#[test]
+fn delete_is_all_or_nothing_and_compaction_drops_the_dead() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    for k in 0..20 {
+        add(&mut w, &format!("d{k}"), &format!("{LONG} number {k}"));
+    }
+    w.commit().expect("commit");
+    let e = w
+        .delete(&["d1".into(), "nope".into()])
+        .expect_err("missing id");
+    assert!(
+        matches!(&e, Error::NotFound { ids } if ids == &["nope".to_string()]),
+        "{e}"
+    );
+    assert!(!w.has_changes());
+    assert_eq!(w.delete(&["d1".into(), "d2".into()]).expect("delete"), 2);
+    w.commit().expect("commit");
+    let before = Index::open(dir.path()).expect("open");
+    assert_eq!(before.num_docs(), 18);
+    assert!(before.find("d1").is_none());
+    assert_eq!(before.stats().deleted, 2);
+    assert_eq!(before.token_df(tessera_text::hash_norm("fox")), 20);
+    w.compact().expect("compact");
+    let after = Index::open(dir.path()).expect("open");
+    assert_eq!(after.num_docs(), 18);
+    assert_eq!(after.stats().deleted, 0);
+    assert_eq!(after.token_df(tessera_text::hash_norm("fox")), 18);
+    // A reader opened before compaction keeps working on its snapshot.
+    let d5 = before.find("d5").expect("d5");
+    assert!(before.text(d5).expect("text").ends_with("number 5"));
+    // Only the files of the last commit remain.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["LOCK", "MANIFEST", "seg-000002.tseg"]);
+}
+
+#[test]
+fn small_segments_and_uncommitted_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = WriterOptions {
+        segment_bytes: 200,
+        ..Default::default()
+    };
+    let mut w = writer(dir.path(), opts);
+    for k in 0..10 {
+        add(&mut w, &format!("d{k}"), LONG);
+    }
+    // Flushed segments are not visible before the commit.
+    assert_eq!(Index::open(dir.path()).expect("open").num_docs(), 0);
+    add(&mut w, "d3", "replaced after its segment was flushed");
+    w.commit().expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.num_docs(), 10);
+    assert!(index.num_segments() > 2);
+    assert_eq!(
+        index.text(index.find("d3").expect("d3")).expect("text"),
+        "replaced after its segment was flushed"
+    );
+}
+
+#[test]
+fn one_writer_at_a_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _w = writer(dir.path(), WriterOptions::default());
+    let e = IndexWriter::open(dir.path(), WriterOptions::default()).expect_err("locked");
+    assert!(matches!(e, Error::Locked { .. }), "{e}");
+}
+
+#[test]
+fn foreign_and_damaged_directories_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+    let e = IndexWriter::open_or_create(
+        dir.path(),
+        IndexSettings::default(),
+        WriterOptions::default(),
+    )
+    .expect_err("foreign");
+    assert!(e.to_string().contains("holds other files"), "{e}");
+    let e = Index::open(dir.path()).expect_err("not an index");
+    assert!(e.to_string().contains("no MANIFEST"), "{e}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    w.commit().expect("commit");
+    drop(w);
+    let seg = dir.path().join("seg-000001.tseg");
+    let mut b = std::fs::read(&seg).expect("read");
+    b[40] ^= 0xff;
+    std::fs::write(&seg, &b).expect("damage");
+    let e = Index::open(dir.path()).expect_err("corrupt");
+    assert!(matches!(e, Error::Corrupt { .. }), "{e}");
+    assert!(e.to_string().contains("seg-000001.tseg"), "{e}");
+    std::fs::write(&seg, &b[..100]).expect("truncate");
+    let e = Index::open(dir.path()).expect_err("truncated");
+    assert!(e.to_string().contains("seg-000001.tseg"), "{e}");
+}
+
+#[test]
+fn leftovers_of_a_killed_writer_are_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    w.commit().expect("commit");
+    drop(w);
+    std::fs::write(dir.path().join("seg-000009.tseg"), "half written").expect("orphan");
+    std::fs::write(dir.path().join("MANIFEST.tmp"), "half written").expect("orphan");
+    let w = IndexWriter::open(dir.path(), WriterOptions::default()).expect("writer");
+    assert!(!dir.path().join("seg-000009.tseg").exists());
+    assert!(!dir.path().join("MANIFEST.tmp").exists());
+    assert_eq!(w.index().num_docs(), 1);
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Add(u8, u8),
+    Delete(u8),
+    Commit,
+    Compact,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0u8..12, 0u8..4).prop_map(|(i, v)| Step::Add(i, v)),
+        2 => (0u8..12).prop_map(Step::Delete),
+        2 => Just(Step::Commit),
+        1 => Just(Step::Compact),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn index_matches_a_model(steps in prop::collection::vec(step(), 1..40)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = WriterOptions { segment_bytes: 150, ..Default::default() };
+        let mut w = writer(dir.path(), opts);
+        let mut committed: std::collections::BTreeMap<String, String> = Default::default();
+        let mut pending = committed.clone();
+        for s in steps {
+            match s {
+                Step::Add(i, v) => {
+                    let (id, text) = (format!("id{i}"), format!("{LONG} version {v} of {i}"));
+                    add(&mut w, &id, &text);
+                    pending.insert(id, text);
+                }
+                Step::Delete(i) => {
+                    let id = format!("id{i}");
+                    let r = w.delete(std::slice::from_ref(&id));
+                    prop_assert_eq!(r.is_ok(), pending.remove(&id).is_some());
+                }
+                Step::Commit => {
+                    w.commit().expect("commit");
+                    committed = pending.clone();
+                }
+                Step::Compact => {
+                    w.compact().expect("compact");
+                    committed = pending.clone();
+                }
+            }
+            let index = Index::open(dir.path()).expect("open");
+            prop_assert_eq!(index.num_docs(), committed.len() as u64);
+            for (id, text) in &committed {
+                let a = index.find(id).expect("committed id");
+                prop_assert_eq!(&index.text(a).expect("text"), text);
+            }
+        }
+    }
+}
