@@ -100,6 +100,13 @@ pub struct AlignConfig {
     pub min_passage_tokens: u32,
     /// Least passage score (weighted Dice of aligned tokens).
     pub min_score: f32,
+    /// Evidence taken off a passage for each pair of different numbers.
+    pub number_sub_penalty: f32,
+    /// Least share of the function words (weight below
+    /// `anchor_min_weight`) of a passage that must be aligned ...
+    pub min_skeleton: f32,
+    /// ... unless the passage scores at least this.
+    pub skeleton_exempt_score: f32,
 }
 
 impl Default for AlignConfig {
@@ -124,6 +131,9 @@ impl Default for AlignConfig {
             min_passage_weight: 3.0,
             min_passage_tokens: 6,
             min_score: 0.3,
+            number_sub_penalty: 1.5,
+            min_skeleton: 0.6,
+            skeleton_exempt_score: 0.85,
         }
     }
 }
@@ -225,6 +235,12 @@ pub struct Passage {
     pub matched_weight: f32,
     /// Number of matched query tokens.
     pub matched_tokens: u32,
+    /// Share of the function words of both ranges aligned to equal words.
+    pub skeleton: f32,
+    /// Figures aligned in one text and absent from the other.
+    pub number_subs: u32,
+    /// Exact word trigrams inside the blocks.
+    pub exact_trigrams: u32,
     /// The aligned blocks, in query order; more than one when parts were
     /// reordered or separated by unaligned text.
     pub blocks: Vec<Block>,
@@ -680,37 +696,106 @@ fn group_blocks(blocks: Vec<Block>, merge_gap: u32) -> Vec<Vec<Block>> {
     out
 }
 
-/// Matched query/source tokens of a group: weight and count.
-fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> (f32, f32, u32) {
+/// What the blocks of a passage align within its query and source ranges.
+#[derive(Debug, Default)]
+struct Coverage {
+    /// Weight of matched query tokens.
+    q_weight: f32,
+    /// Weight of matched source tokens.
+    s_weight: f32,
+    /// Matched query tokens.
+    q_count: u32,
+    /// Function words (low weight) of both ranges, matched and in all.
+    function_matched: u32,
+    function_total: u32,
+    /// Figures (tokens with digits) aligned in one text but absent from
+    /// the aligned part of the other.
+    number_mismatches: u32,
+    /// Exact word trigrams inside the blocks.
+    exact_trigrams: u32,
+}
+
+impl Coverage {
+    /// Share of the function words of both ranges that are aligned to an
+    /// equal word: the grammatical skeleton a copy keeps and an independent
+    /// report of the same facts does not.
+    fn skeleton(&self) -> f32 {
+        if self.function_total == 0 {
+            1.0
+        } else {
+            self.function_matched as f32 / self.function_total as f32
+        }
+    }
+}
+
+fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> Coverage {
     let mut qm = vec![0.0f32; (q.end - q.start) as usize];
     let mut sm = vec![0.0f32; (s.end - s.start) as usize];
+    let mut q_figures = std::collections::BTreeSet::new();
+    let mut s_figures = std::collections::BTreeSet::new();
+    let mut exact_trigrams = 0;
     for b in blocks {
         let (mut qi, mut si) = (b.q.start, b.s.start);
+        let mut run = 0u32;
         for &op in &b.ops {
             let (dq, ds) = op.lengths();
+            run = if op == Op::Match { run + 1 } else { 0 };
+            if run >= 3 {
+                exact_trigrams += 1;
+            }
             let credit = match op {
                 Op::Match => 1.0,
                 Op::Fuzzy | Op::Split | Op::Join => ctx.cfg.fuzzy_factor,
                 _ => 0.0,
             };
-            if credit > 0.0 {
-                for k in qi..qi + dq {
-                    let v = credit * ctx.q.weights[k as usize];
-                    let slot = &mut qm[(k - q.start) as usize];
-                    *slot = slot.max(v);
+            for k in qi..qi + dq {
+                let t = &ctx.q.tokens.tokens[k as usize];
+                if t.flags & tessera_text::HAS_DIGIT != 0 {
+                    q_figures.insert(t.hash);
                 }
-                for k in si..si + ds {
-                    let v = credit * ctx.s.weights[k as usize];
-                    let slot = &mut sm[(k - s.start) as usize];
-                    *slot = slot.max(v);
+                if credit > 0.0 {
+                    if let Some(slot) = qm.get_mut(k.wrapping_sub(q.start) as usize) {
+                        *slot = slot.max(credit * ctx.q.weights[k as usize]);
+                    }
+                }
+            }
+            for k in si..si + ds {
+                let t = &ctx.s.tokens.tokens[k as usize];
+                if t.flags & tessera_text::HAS_DIGIT != 0 {
+                    s_figures.insert(t.hash);
+                }
+                if credit > 0.0 {
+                    if let Some(slot) = sm.get_mut(k.wrapping_sub(s.start) as usize) {
+                        *slot = slot.max(credit * ctx.s.weights[k as usize]);
+                    }
                 }
             }
             qi += dq;
             si += ds;
         }
     }
-    let count = qm.iter().filter(|&&v| v > 0.0).count() as u32;
-    (qm.iter().sum(), sm.iter().sum(), count)
+    let fw = ctx.cfg.anchor_min_weight;
+    let mut c = Coverage {
+        q_weight: qm.iter().sum(),
+        s_weight: sm.iter().sum(),
+        q_count: qm.iter().filter(|&&v| v > 0.0).count() as u32,
+        number_mismatches: q_figures.symmetric_difference(&s_figures).count() as u32,
+        exact_trigrams,
+        ..Coverage::default()
+    };
+    for (k, m) in q.clone().zip(&qm) {
+        if ctx.q.weights[k as usize] < fw {
+            c.function_total += 1;
+            c.function_matched += u32::from(*m > 0.0);
+        }
+    }
+    for (k, m) in s.clone().zip(&sm) {
+        if ctx.s.weights[k as usize] < fw {
+            c.function_total += 1;
+            c.function_matched += u32::from(*m > 0.0);
+        }
+    }
+    c
 }
 
 fn snap_start(t: &Tokens, i: u32, limit: u32) -> Option<u32> {
@@ -791,17 +876,30 @@ pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passag
             ..group.iter().map(|b| b.q.end).max().unwrap_or(0);
         let mut s = group.iter().map(|b| b.s.start).min().unwrap_or(0)
             ..group.iter().map(|b| b.s.end).max().unwrap_or(0);
-        let (mq, _, count) = coverage(&ctx, &group, &q, &s);
-        if mq < cfg.min_passage_weight || count < cfg.min_passage_tokens {
+        let c = coverage(&ctx, &group, &q, &s);
+        if c.q_weight < cfg.min_passage_weight || c.q_count < cfg.min_passage_tokens {
             continue;
         }
         snap(&ctx, &mut q, &mut s);
-        let (mq, ms, count) = coverage(&ctx, &group, &q, &s);
+        let c = coverage(&ctx, &group, &q, &s);
         let total = weight_sum(query.weights, &q) + weight_sum(source.weights, &s);
-        let score = if total > 0.0 { (mq + ms) / total } else { 0.0 };
-        if score < cfg.min_score {
+        let score = if total > 0.0 {
+            (c.q_weight + c.s_weight) / total
+        } else {
+            0.0
+        };
+        // Copiers keep figures; a passage whose aligned numbers differ is
+        // a template or a report of other facts.
+        let evidence = c.q_weight - cfg.number_sub_penalty * c.number_mismatches as f32;
+        if score < cfg.min_score
+            || evidence < cfg.min_passage_weight
+            || (c.skeleton() < cfg.min_skeleton && score < cfg.skeleton_exempt_score)
+        {
             continue;
         }
+        let (mq, count) = (evidence, c.q_count);
+        let (skeleton, number_subs, exact_trigrams) =
+            (c.skeleton(), c.number_mismatches, c.exact_trigrams);
         let reordered = group.windows(2).any(|p| p[1].s.start < p[0].s.start);
         passages.push(Passage {
             q,
@@ -809,6 +907,9 @@ pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passag
             score: score.min(1.0),
             matched_weight: mq,
             matched_tokens: count,
+            skeleton,
+            number_subs,
+            exact_trigrams,
             blocks: group,
             reordered,
         });

@@ -65,6 +65,8 @@ pub const SENT_END: u8 = 2;
 pub const NO_SPACE_SCRIPT: u8 = 4;
 /// The token is made of digits only.
 pub const NUMERIC: u8 = 8;
+/// The token holds at least one digit (a figure, a code such as `A300`).
+pub const HAS_DIGIT: u8 = 16;
 
 /// One normalised word with its place in the original text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +83,7 @@ pub struct Token {
     pub byte_end: u32,
     norm_start: u32,
     norm_end: u32,
-    /// Bit set of [`SENT_START`], [`SENT_END`], [`NO_SPACE_SCRIPT`], [`NUMERIC`].
+    /// Bit set of [`SENT_START`], [`SENT_END`], [`NO_SPACE_SCRIPT`], [`NUMERIC`], [`HAS_DIGIT`].
     pub flags: u8,
 }
 
@@ -284,6 +286,9 @@ fn push_token(
     }
     if digits {
         flags |= NUMERIC;
+    }
+    if raw.bytes().any(|b| b.is_ascii_digit()) || (!ascii && raw.chars().any(char::is_numeric)) {
+        flags |= HAS_DIGIT;
     }
     out.tokens.push(Token {
         hash,

@@ -1,0 +1,408 @@
+//! `tessera index ...`: add, stats, delete, compact.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use tessera::index::{DuplicatePolicy, Index, IndexSettings, IndexWriter, WriterOptions};
+use tessera::ingest::{
+    FieldNames, Indexer, IngestOptions, IngestReport, InputFile, InputFormat, Item, Location,
+    Skipped, expand_inputs, read_input,
+};
+
+use crate::{Global, IndexArg, Outcome, progress};
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCmd {
+    /// Add documents from JSON Lines, text or HTML files, folders, or `-` (stdin).
+    Add(AddArgs),
+    /// Show what the index holds.
+    Stats {
+        #[command(flatten)]
+        index: IndexArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete documents by id.
+    Delete {
+        /// Ids to delete.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[command(flatten)]
+        index: IndexArg,
+        /// Delete the ids that exist even if some do not.
+        #[arg(long)]
+        ignore_missing: bool,
+    },
+    /// Rewrite the index without deleted documents, in as few segments as possible.
+    Compact {
+        #[command(flatten)]
+        index: IndexArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Jsonl,
+    Txt,
+    Html,
+}
+
+/// How input records are read (shared by `index add`, `trace --jsonl` and `eval`).
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Read every input as this format instead of guessing from file names.
+    #[arg(long = "input-format", value_enum, value_name = "FORMAT")]
+    pub input_format: Option<FormatArg>,
+    /// JSON field holding the id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSON field holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// JSON field holding the headline.
+    #[arg(long, default_value = "title", value_name = "NAME")]
+    pub title_field: String,
+    /// JSON field holding the outlet.
+    #[arg(long, default_value = "outlet", value_name = "NAME")]
+    pub outlet_field: String,
+    /// JSON field holding the address.
+    #[arg(long, default_value = "url", value_name = "NAME")]
+    pub url_field: String,
+    /// JSON field holding the ISO 8601 date.
+    #[arg(long, default_value = "date", value_name = "NAME")]
+    pub date_field: String,
+    /// Largest document accepted (e.g. 16MiB, 500KB, 100000).
+    #[arg(long, default_value = "16MiB", value_parser = parse_size, value_name = "SIZE")]
+    pub max_doc_size: usize,
+}
+
+impl InputArgs {
+    pub fn options(&self) -> IngestOptions {
+        IngestOptions {
+            fields: FieldNames {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+                title: self.title_field.clone(),
+                outlet: self.outlet_field.clone(),
+                url: self.url_field.clone(),
+                date: self.date_field.clone(),
+            },
+            max_doc_bytes: self.max_doc_size,
+            format: self.input_format.map(|f| match f {
+                FormatArg::Jsonl => InputFormat::Jsonl,
+                FormatArg::Txt => InputFormat::Text,
+                FormatArg::Html => InputFormat::Html,
+            }),
+        }
+    }
+}
+
+/// Parses sizes such as `16MiB`, `500KB`, `2G` or `100000` into bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (try 16MiB)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KB, KiB, MB, MiB, GB, GiB)"
+            ));
+        }
+    };
+    Ok((n * mult) as usize)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DupArg {
+    /// The new document replaces the indexed one.
+    Replace,
+    /// The new document is refused and reported.
+    Reject,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Files, folders, or `-` for standard input (JSON Lines unless --input-format says otherwise).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    index: IndexArg,
+    #[command(flatten)]
+    input: InputArgs,
+    /// What to do with an id that is already indexed.
+    #[arg(long, value_enum, default_value_t = DupArg::Replace)]
+    on_duplicate: DupArg,
+    /// Stop at the first bad record and commit nothing.
+    #[arg(long)]
+    strict: bool,
+    /// Print the ingest report as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(cmd: IndexCmd, g: Global) -> Result<Outcome> {
+    match cmd {
+        IndexCmd::Add(a) => add(a, g),
+        IndexCmd::Stats { index, json } => stats(&index.index, json),
+        IndexCmd::Delete {
+            ids,
+            index,
+            ignore_missing,
+        } => delete(&index.index, ids, ignore_missing, g),
+        IndexCmd::Compact { index } => compact(&index.index, g),
+    }
+}
+
+/// Reads inputs into a writer, committing at the end. Returns the report.
+pub fn ingest(
+    writer: &mut IndexWriter,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    strict: bool,
+    quiet: bool,
+) -> Result<IngestReport> {
+    let (files, odd) = expand_inputs(paths, opts.format)?;
+    let total: Option<u64> = files.iter().map(|f| f.size).sum();
+    let bar = progress::bytes(total, quiet, "indexing");
+    let mut indexer = Indexer::new(writer);
+    let mut first_bad: Option<Skipped> = None;
+    for s in odd {
+        if strict {
+            bail!("{s} (--strict: nothing was committed)");
+        }
+        indexer.push(Item::Skipped(s))?;
+    }
+    for f in &files {
+        let mut sink = |item: Item| -> tessera::Result<()> {
+            if strict {
+                if let Item::Skipped(s) = &item {
+                    first_bad.get_or_insert_with(|| s.clone());
+                    return Ok(());
+                }
+            }
+            indexer.push(item)
+        };
+        let result = read_input(f, opts, &|n| bar.inc(n), &mut sink);
+        if let Some(s) = first_bad.take() {
+            bar.finish_and_clear();
+            bail!("{s} (--strict: nothing was committed)");
+        }
+        if let Err(e) = result {
+            if strict {
+                bar.finish_and_clear();
+                return Err(anyhow::Error::new(e).context("--strict: nothing was committed"));
+            }
+            indexer.push(Item::Skipped(unreadable(f, &e)))?;
+        }
+    }
+    bar.set_message("committing");
+    let report = indexer.finish()?;
+    writer.commit()?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+fn unreadable(f: &InputFile, e: &tessera::Error) -> Skipped {
+    Skipped {
+        location: Location {
+            file: f.display(),
+            line: None,
+        },
+        id: None,
+        reason: format!("unreadable: {e}"),
+    }
+}
+
+fn add(a: AddArgs, g: Global) -> Result<Outcome> {
+    let opts = WriterOptions {
+        duplicates: match a.on_duplicate {
+            DupArg::Replace => DuplicatePolicy::Replace,
+            DupArg::Reject => DuplicatePolicy::Reject,
+        },
+        ..WriterOptions::default()
+    };
+    let start = Instant::now();
+    let mut writer = IndexWriter::open_or_create(&a.index.index, IndexSettings::default(), opts)
+        .with_context(|| format!("cannot open index {}", a.index.index.display()))?;
+    let report = ingest(&mut writer, &a.paths, &a.input.options(), a.strict, g.quiet)?;
+    let secs = start.elapsed().as_secs_f64();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    if !g.quiet {
+        print_report(&report, writer.index().num_docs(), secs);
+    }
+    Ok(if report.skipped > 0 {
+        Outcome::Skipped
+    } else {
+        Outcome::Done
+    })
+}
+
+pub fn print_report(r: &IngestReport, total_docs: u64, secs: f64) {
+    let mb = r.text_bytes as f64 / 1e6;
+    eprintln!(
+        "indexed {} documents ({} new, {} replaced), {:.1} MB of text in {:.2} s ({:.1} MB/s); the index now holds {} documents",
+        r.added + r.replaced,
+        r.added,
+        r.replaced,
+        mb,
+        secs,
+        if secs > 0.0 { mb / secs } else { 0.0 },
+        total_docs
+    );
+    if r.unreadable_dates > 0 {
+        eprintln!(
+            "{} documents have a date that could not be read (ISO 8601 expected); they count as undated",
+            r.unreadable_dates
+        );
+    }
+    if r.skipped > 0 {
+        eprintln!("skipped {} of {} records:", r.skipped, r.records);
+        for s in r.skipped_records.iter().take(20) {
+            eprintln!("  {s}");
+        }
+        if r.skipped > 20 {
+            eprintln!(
+                "  ... and {} more (--json lists up to {})",
+                r.skipped - 20,
+                tessera::ingest::MAX_SKIPPED_KEPT
+            );
+        }
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    if b >= 1 << 30 {
+        format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64)
+    } else if b >= 1 << 20 {
+        format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
+    } else if b >= 1 << 10 {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    } else {
+        format!("{b} B")
+    }
+}
+
+fn stats(dir: &Path, json: bool) -> Result<Outcome> {
+    let index = Index::open(dir)?;
+    let s = index.stats();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(Outcome::Done);
+    }
+    let per_doc = if s.documents > 0 {
+        s.bytes_on_disk / s.documents
+    } else {
+        0
+    };
+    println!("index        {}", dir.display());
+    println!(
+        "format       version {} (generation {})",
+        s.format_version, s.generation
+    );
+    println!(
+        "documents    {} live, {} deleted (until compaction)",
+        s.documents, s.deleted
+    );
+    println!("segments     {}", s.segments);
+    println!(
+        "text         {} ({} characters, {} tokens)",
+        human_bytes(s.text_bytes),
+        s.text_chars,
+        s.tokens
+    );
+    println!(
+        "on disk      {} ({} per document)",
+        human_bytes(s.bytes_on_disk),
+        human_bytes(per_doc)
+    );
+    println!(
+        "fingerprints {} distinct word {}-grams, winnowed with a window of {}",
+        s.fingerprints, s.settings.ngram, s.settings.window
+    );
+    println!("vocabulary   {} distinct tokens", s.vocabulary);
+    match s.date_range {
+        Some((a, b)) => println!(
+            "dates        {} to {} ({} undated)",
+            tessera::date::format_day(a),
+            tessera::date::format_day(b),
+            s.undated
+        ),
+        None => println!("dates        none"),
+    }
+    Ok(Outcome::Done)
+}
+
+fn delete(dir: &Path, ids: Vec<String>, ignore_missing: bool, g: Global) -> Result<Outcome> {
+    let mut w = IndexWriter::open(dir, WriterOptions::default())?;
+    let n = match w.delete(&ids) {
+        Ok(n) => n,
+        Err(tessera::index::Error::NotFound { ids: missing }) if ignore_missing => {
+            let present: Vec<String> = ids.into_iter().filter(|i| !missing.contains(i)).collect();
+            if !g.quiet {
+                eprintln!("not in the index (ignored): {}", missing.join(", "));
+            }
+            w.delete(&present)?
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("nothing was deleted")),
+    };
+    w.commit()?;
+    if !g.quiet {
+        eprintln!(
+            "deleted {n} documents; the index now holds {}",
+            w.index().num_docs()
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+fn compact(dir: &Path, g: Global) -> Result<Outcome> {
+    let mut w = IndexWriter::open(dir, WriterOptions::default())?;
+    let before = w.index().stats();
+    let start = Instant::now();
+    w.compact()?;
+    let after = w.index().stats();
+    if !g.quiet {
+        eprintln!(
+            "compacted in {:.2} s: {} segments -> {}, {} deleted documents dropped, {} -> {}",
+            start.elapsed().as_secs_f64(),
+            before.segments,
+            after.segments,
+            before.deleted,
+            human_bytes(before.bytes_on_disk),
+            human_bytes(after.bytes_on_disk)
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500_000));
+        assert_eq!(parse_size("100000"), Ok(100_000));
+        assert_eq!(parse_size("1.5 GB"), Ok(1_500_000_000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3 parsecs").is_err());
+    }
+}

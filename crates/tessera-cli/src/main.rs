@@ -1,0 +1,128 @@
+//! The `tessera` command line.
+//!
+//! Only glue lives here: arguments are parsed into the library's options,
+//! the library does the work, and results are printed as a coloured report
+//! or as JSON for machines. Exit status: 0 on success, 1 on error, 2 on a
+//! usage error, 3 when a batch completed but skipped records (they are
+//! listed on standard error).
+
+mod cmd_eval;
+mod cmd_index;
+mod cmd_trace;
+mod progress;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find where every passage of a news article came from.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bars or summaries on standard error.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// When to colour the terminal report.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Build and maintain an index: add, stats, delete, compact.
+    #[command(subcommand)]
+    Index(cmd_index::IndexCmd),
+    /// Find the sources of an article (or of every article of a JSON Lines file).
+    Trace(cmd_trace::TraceArgs),
+    /// Align two texts with each other, without an index.
+    Align(cmd_trace::AlignArgs),
+    /// Score detections, or tessera itself, against a gold standard (PAN measures).
+    Eval(cmd_eval::EvalArgs),
+    /// Trace the seed article against stand-in sources (builds a demo index).
+    Demo(cmd_trace::DemoArgs),
+}
+
+/// Where the index lives (shared by commands that use one).
+#[derive(Debug, Clone, Args)]
+pub struct IndexArg {
+    /// Index directory.
+    #[arg(long, env = "TESSERA_INDEX", value_name = "DIR")]
+    pub index: PathBuf,
+}
+
+/// Settings every command may need.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    pub quiet: bool,
+    pub color: ColorWhen,
+}
+
+/// A command's outcome: success, or success with skipped records.
+#[derive(Debug)]
+pub enum Outcome {
+    Done,
+    Skipped,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+        {
+            eprintln!("tessera: cannot set up {n} threads: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match cli.color {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        ColorWhen::Auto => {}
+    }
+    let g = Global {
+        quiet: cli.quiet,
+        color: cli.color,
+    };
+    let result = match cli.cmd {
+        Cmd::Index(c) => cmd_index::run(c, g),
+        Cmd::Trace(a) => cmd_trace::trace(a, g),
+        Cmd::Align(a) => cmd_trace::align(a, g),
+        Cmd::Eval(a) => cmd_eval::run(a, g),
+        Cmd::Demo(a) => cmd_trace::demo(a, g),
+    };
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Skipped) => ExitCode::from(3),
+        Err(e) => {
+            // A closed pipe (`tessera ... | head`) is not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = std::io::stdout().flush();
+            eprintln!("tessera: error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Feeding records into an index writer, in parallel batches.
+
+use rayon::prelude::*;
+use tessera_index::{AddOutcome, Document, IndexWriter, PreparedDoc};
+
+use super::{Item, Location, Skipped};
+use crate::error::Result;
+
+/// At most this many skipped records are kept with their reasons; the rest
+/// are only counted.
+pub const MAX_SKIPPED_KEPT: usize = 1000;
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Records read (documents and skipped records).
+    pub records: u64,
+    /// Documents added under a new id.
+    pub added: u64,
+    /// Documents that replaced an indexed one with the same id.
+    pub replaced: u64,
+    /// Records skipped (bad input or a refused duplicate id).
+    pub skipped: u64,
+    /// Of them, refused because the id was taken.
+    pub rejected_duplicates: u64,
+    /// Documents kept whose date could not be read (they count as undated).
+    pub unreadable_dates: u64,
+    /// Bytes of text indexed.
+    pub text_bytes: u64,
+    /// The first [`MAX_SKIPPED_KEPT`] skipped records with their reasons.
+    pub skipped_records: Vec<Skipped>,
+}
+
+impl IngestReport {
+    /// Records a skipped record.
+    pub fn skip(&mut self, s: Skipped) {
+        self.skipped += 1;
+        if self.skipped_records.len() < MAX_SKIPPED_KEPT {
+            self.skipped_records.push(s);
+        }
+    }
+}
+
+/// Batches documents, analyses each batch on all cores and adds it to the
+/// writer in input order (so results do not depend on the thread count).
+#[derive(Debug)]
+pub struct Indexer<'w> {
+    writer: &'w mut IndexWriter,
+    batch: Vec<(Document, Location)>,
+    batch_bytes: usize,
+    report: IngestReport,
+}
+
+const BATCH_DOCS: usize = 4096;
+const BATCH_BYTES: usize = 32 << 20;
+
+impl<'w> Indexer<'w> {
+    /// Starts feeding `writer`.
+    pub fn new(writer: &'w mut IndexWriter) -> Self {
+        Indexer {
+            writer,
+            batch: Vec::new(),
+            batch_bytes: 0,
+            report: IngestReport::default(),
+        }
+    }
+
+    /// Takes one record.
+    pub fn push(&mut self, item: Item) -> Result<()> {
+        self.report.records += 1;
+        match item {
+            Item::Skipped(s) => self.report.skip(s),
+            Item::Doc { doc, location } => {
+                self.batch_bytes += doc.text.len();
+                self.batch.push((doc, location));
+                if self.batch.len() >= BATCH_DOCS || self.batch_bytes >= BATCH_BYTES {
+                    self.flush()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        let analyzer = *self.writer.analyzer();
+        let prepared: Vec<(tessera_index::Result<PreparedDoc>, Location, bool)> = batch
+            .into_par_iter()
+            .map(|(doc, loc)| {
+                let unreadable_date = doc.meta.date.is_some() && doc.meta.timestamp.is_none();
+                (
+                    PreparedDoc::new(&doc, analyzer.analyze(&doc.text)),
+                    loc,
+                    unreadable_date,
+                )
+            })
+            .collect();
+        for (p, location, unreadable_date) in prepared {
+            let p = match p {
+                Ok(p) => p,
+                Err(e) => {
+                    self.report.skip(Skipped {
+                        location,
+                        id: None,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let id = p.id().to_string();
+            let bytes = p.text_bytes();
+            match self.writer.add(p)? {
+                AddOutcome::Added => self.report.added += 1,
+                AddOutcome::Replaced => self.report.replaced += 1,
+                AddOutcome::RejectedDuplicate => {
+                    self.report.rejected_duplicates += 1;
+                    self.report.skip(Skipped {
+                        location,
+                        id: Some(id),
+                        reason: "id already indexed (duplicate policy: reject)".into(),
+                    });
+                    continue;
+                }
+            }
+            self.report.text_bytes += bytes;
+            if unreadable_date {
+                self.report.unreadable_dates += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds what is left in the batch; the caller commits.
+    pub fn finish(mut self) -> Result<IngestReport> {
+        self.flush()?;
+        Ok(self.report)
+    }
+}

@@ -1,0 +1,76 @@
+//! How much evidence of copying each token carries.
+//!
+//! Two sources of knowledge are combined. A prior: English function words
+//! weigh 0.1, numbers 0.6, everything else 1. And what the index knows:
+//! once it holds enough documents, a token found in a large share of them
+//! (boilerplate, or the function words of any language) weighs
+//! `ln(N / df) / ln(RARE)` — 1 for tokens in at most 1/`RARE` of the
+//! documents, falling towards 0.05 for tokens in almost all. A token's
+//! weight is the smaller of the two.
+
+use std::collections::HashMap;
+
+use tessera_index::Index;
+use tessera_text::{NUMERIC, Tokens, is_stopword};
+
+/// Documents needed before frequencies are trusted over the prior.
+const MIN_DOCS: u64 = 200;
+/// A token in at most one document in `RARE` weighs fully.
+const RARE: f64 = 200.0;
+const FLOOR: f32 = 0.05;
+
+/// Token weights for one index.
+#[derive(Debug, Clone, Default)]
+pub struct Weights {
+    docs: u64,
+    frequent: HashMap<u64, u32>,
+}
+
+impl Weights {
+    /// Weights from the prior only (no index, or a tiny one).
+    pub fn prior_only() -> Weights {
+        Weights::default()
+    }
+
+    /// Learns the frequent tokens of an index.
+    pub fn from_index(index: &Index) -> Weights {
+        let docs = index.num_docs();
+        if docs < MIN_DOCS {
+            return Weights::prior_only();
+        }
+        let min_df = ((docs as f64 / RARE).ceil() as u32).max(2);
+        Weights {
+            docs,
+            frequent: index.frequent_tokens(min_df),
+        }
+    }
+
+    /// Number of frequent tokens known.
+    pub fn frequent_len(&self) -> usize {
+        self.frequent.len()
+    }
+
+    /// The weight of every token of `t`.
+    pub fn of(&self, t: &Tokens) -> Vec<f32> {
+        (0..t.len())
+            .map(|i| {
+                let tok = &t.tokens[i];
+                let prior: f32 = if is_stopword(t.norm(i)) {
+                    0.1
+                } else if tok.flags & NUMERIC != 0 {
+                    0.6
+                } else {
+                    1.0
+                };
+                let learned = match self.frequent.get(&tok.hash) {
+                    Some(&df) if df > 0 => {
+                        let idf = (self.docs as f64 / f64::from(df)).ln() / RARE.ln();
+                        (idf as f32).clamp(FLOOR, 1.0)
+                    }
+                    _ => 1.0,
+                };
+                prior.min(learned)
+            })
+            .collect()
+    }
+}
