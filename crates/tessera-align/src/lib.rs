@@ -107,6 +107,10 @@ pub struct AlignConfig {
     pub min_skeleton: f32,
     /// ... unless the passage scores at least this.
     pub skeleton_exempt_score: f32,
+    /// Least number of exact word trigrams inside the blocks of a passage:
+    /// reworded copies keep some three-word runs, independent reports of
+    /// the same story rarely do.
+    pub min_exact_trigrams: u32,
 }
 
 impl Default for AlignConfig {
@@ -129,11 +133,12 @@ impl Default for AlignConfig {
             merge_gap: 8,
             snap_tokens: 3,
             min_passage_weight: 3.0,
-            min_passage_tokens: 6,
-            min_score: 0.3,
+            min_passage_tokens: 11,
+            min_score: 0.35,
             number_sub_penalty: 1.5,
-            min_skeleton: 0.6,
+            min_skeleton: 0.55,
             skeleton_exempt_score: 0.85,
+            min_exact_trigrams: 4,
         }
     }
 }
@@ -369,11 +374,13 @@ struct Anchor {
 /// Exact-match anchors, sorted by query then source position.
 fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
     let (q, s) = (ctx.q.tokens, ctx.s.tokens);
-    let mut positions: HashMap<u64, Vec<u32>> = HashMap::with_capacity(s.len());
+    let mut positions: nohash_hasher::IntMap<u64, Vec<u32>> =
+        nohash_hasher::IntMap::with_capacity_and_hasher(s.len(), Default::default());
     for (j, t) in s.tokens.iter().enumerate() {
         positions.entry(t.hash).or_default().push(j as u32);
     }
-    let mut q_count: HashMap<u64, u32> = HashMap::with_capacity(q.len());
+    let mut q_count: nohash_hasher::IntMap<u64, u32> =
+        nohash_hasher::IntMap::with_capacity_and_hasher(q.len(), Default::default());
     for t in &q.tokens {
         *q_count.entry(t.hash).or_default() += 1;
     }
@@ -557,8 +564,22 @@ fn block(ctx: &Ctx<'_>, anchors: &[Anchor], chain: &[usize], occ: &Occupied) -> 
         sentence_start_before(ctx.s.tokens, first.j, limit).max(Occupied::floor(&occ.s, first.j));
     let qb: Vec<u32> = (q_lo..first.i).rev().collect();
     let sb: Vec<u32> = (s_lo..first.j).rev().collect();
-    let bonus = |at_q: bool, at_s: bool| {
-        if at_q && at_s {
+    // The bonus rewards reaching a sentence boundary in both texts. Words
+    // skipped in one text only earn it when they were moved, not dropped:
+    // when they stand in the other text's part of the sentence ("analysts
+    // said X" copied as "X, analysts say").
+    let q_sentence = sentence_start_before(ctx.q.tokens, first.i, u32::MAX)
+        ..sentence_end_after(ctx.q.tokens, last.i, u32::MAX);
+    let s_sentence = sentence_start_before(ctx.s.tokens, first.j, u32::MAX)
+        ..sentence_end_after(ctx.s.tokens, last.j, u32::MAX);
+    let bonus = |at_q: bool, at_s: bool, qx: &[u32], sx: &[u32]| {
+        let earned = match (qx.is_empty(), sx.is_empty()) {
+            (false, false) => true,
+            (true, false) => moved(sx, ctx.s, ctx.q, q_sentence.clone()),
+            (false, true) => moved(qx, ctx.q, ctx.s, s_sentence.clone()),
+            (true, true) => false,
+        };
+        if at_q && at_s && earned {
             ctx.cfg.boundary_bonus
         } else {
             0.0
@@ -567,6 +588,8 @@ fn block(ctx: &Ctx<'_>, anchors: &[Anchor], chain: &[usize], occ: &Occupied) -> 
     let back_bonus = bonus(
         ctx.q.tokens.tokens[q_lo as usize].is_sentence_start(),
         ctx.s.tokens.tokens[s_lo as usize].is_sentence_start(),
+        &qb,
+        &sb,
     );
     let back = dp::align(ctx, &qb, &sb, false, back_bonus);
     let q_start = first.i - back.q_len as u32;
@@ -596,14 +619,131 @@ fn block(ctx: &Ctx<'_>, anchors: &[Anchor], chain: &[usize], occ: &Occupied) -> 
     let fwd_bonus = bonus(
         ctx.q.tokens.tokens[q_hi as usize - 1].is_sentence_end(),
         ctx.s.tokens.tokens[s_hi as usize - 1].is_sentence_end(),
+        &qf,
+        &sf,
     );
     let fwd = dp::align(ctx, &qf, &sf, false, fwd_bonus);
     ops.extend(fwd.ops);
-    Block {
-        q: q_start..last.i + 1 + fwd.q_len as u32,
-        s: s_start..last.j + 1 + fwd.s_len as u32,
-        ops,
+    trim_dangling(
+        ctx,
+        Block {
+            q: q_start..last.i + 1 + fwd.q_len as u32,
+            s: s_start..last.j + 1 + fwd.s_len as u32,
+            ops,
+        },
+    )
+}
+
+/// Whether most of the weight of tokens `xs` of side `x` is found among
+/// the tokens `region` of side `y`.
+fn moved(xs: &[u32], x: Side<'_>, y: Side<'_>, region: Range<u32>) -> bool {
+    let total: f32 = xs.iter().map(|&k| x.weights[k as usize]).sum();
+    if total <= 0.0 {
+        return false;
     }
+    let found: f32 = xs
+        .iter()
+        .filter(|&&k| {
+            let h = x.tokens.tokens[k as usize].hash;
+            region
+                .clone()
+                .any(|r| y.tokens.tokens[r as usize].hash == h)
+        })
+        .map(|&k| x.weights[k as usize])
+        .sum();
+    found >= 0.5 * total
+}
+
+/// Weight of matched query tokens below which a piece of a block beyond a
+/// sentence boundary is dropped.
+const DANGLING_WEIGHT: f32 = 0.5;
+
+/// Cuts a block at a sentence boundary near either end when what lies
+/// beyond it is only a few function words ("said. The"): a chain may run
+/// on through a common word pair into the next or previous sentence.
+fn trim_dangling(ctx: &Ctx<'_>, b: Block) -> Block {
+    // Column positions: (ops index, query token, source token) before each op.
+    let mut cols = Vec::with_capacity(b.ops.len() + 1);
+    let (mut qi, mut si) = (b.q.start, b.s.start);
+    for &op in &b.ops {
+        cols.push((qi, si));
+        let (dq, ds) = op.lengths();
+        qi += dq;
+        si += ds;
+    }
+    cols.push((qi, si));
+    let credit = |k: usize| -> f32 {
+        match b.ops[k] {
+            Op::Match | Op::Fuzzy | Op::Split | Op::Join => ctx.q.weights[cols[k].0 as usize],
+            _ => 0.0,
+        }
+    };
+    // Op `k` starts a sentence when a token it consumes does (the side
+    // that does not advance there does not count).
+    let starts_sentence = |k: usize| -> bool {
+        let (q, s) = cols[k];
+        let (dq, ds) = b.ops[k].lengths();
+        (dq > 0 && q > b.q.start && ctx.q.tokens.tokens[q as usize].is_sentence_start())
+            || (ds > 0 && s > b.s.start && ctx.s.tokens.tokens[s as usize].is_sentence_start())
+    };
+    let n = b.ops.len();
+    // Head: the first boundary column, if the part before it is weak.
+    let mut lo = 0;
+    let mut w = 0.0;
+    for k in 0..n {
+        if k > 0 && starts_sentence(k) {
+            if w < DANGLING_WEIGHT {
+                lo = k;
+            }
+            break;
+        }
+        w += credit(k);
+    }
+    // Tail: the last boundary column, if the part after it is weak.
+    let mut hi = n;
+    let mut w = 0.0;
+    for k in (lo + 1..n).rev() {
+        w += credit(k);
+        if starts_sentence(k) {
+            if w < DANGLING_WEIGHT {
+                hi = k;
+            }
+            break;
+        }
+    }
+    if lo == 0 && hi == n {
+        return b;
+    }
+    let ops: Vec<Op> = b.ops[lo..hi].to_vec();
+    let (q0, s0) = cols[lo];
+    let (q1, s1) = cols[hi];
+    let mut out = Block {
+        q: q0..q1,
+        s: s0..s1,
+        ops,
+    };
+    // Never leave unmatched columns at the ends.
+    while out
+        .ops
+        .first()
+        .is_some_and(|o| !matches!(o, Op::Match | Op::Fuzzy | Op::Split | Op::Join))
+    {
+        let (dq, ds) = out.ops[0].lengths();
+        out.q.start += dq;
+        out.s.start += ds;
+        out.ops.remove(0);
+    }
+    while out
+        .ops
+        .last()
+        .is_some_and(|o| !matches!(o, Op::Match | Op::Fuzzy | Op::Split | Op::Join))
+    {
+        let (dq, ds) = out.ops.last().map_or((0, 0), |o| o.lengths());
+        out.q.end -= dq;
+        out.s.end -= ds;
+        out.ops.pop();
+    }
+    out
 }
 
 /// Lowest token index an extension backwards from `i` may reach: the start
@@ -620,7 +760,7 @@ fn sentence_start_before(t: &Tokens, i: u32, limit: u32) -> u32 {
 /// One past the highest token index an extension forwards from `i` may
 /// reach: the end of `i`'s sentence, at most `limit` tokens away.
 fn sentence_end_after(t: &Tokens, i: u32, limit: u32) -> u32 {
-    let hi = (i + limit).min(t.len() as u32 - 1);
+    let hi = i.saturating_add(limit).min(t.len() as u32 - 1);
     let mut k = i;
     while k < hi && !t.tokens[k as usize].is_sentence_end() {
         k += 1;
@@ -893,6 +1033,7 @@ pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passag
         let evidence = c.q_weight - cfg.number_sub_penalty * c.number_mismatches as f32;
         if score < cfg.min_score
             || evidence < cfg.min_passage_weight
+            || c.exact_trigrams < cfg.min_exact_trigrams
             || (c.skeleton() < cfg.min_skeleton && score < cfg.skeleton_exempt_score)
         {
             continue;

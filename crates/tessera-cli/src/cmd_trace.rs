@@ -340,8 +340,13 @@ pub struct AlignArgs {
     query: PathBuf,
     /// The source (text or HTML file).
     source: PathBuf,
+    /// Weigh words by their document frequencies in this index (default: a built-in list of function words).
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    tuning: TuningArgs,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -350,6 +355,13 @@ pub fn align(a: AlignArgs, _g: Global) -> Result<Outcome> {
     let opts = a.input.options();
     let q = read_article(&a.query, &opts)?;
     let s = read_article(&a.source, &opts)?;
+    let (weights, settings) = match &a.index {
+        Some(dir) => {
+            let index = tessera::index::Index::open(dir)?;
+            (Weights::from_index(&index), *index.settings())
+        }
+        None => (Weights::prior_only(), IndexSettings::default()),
+    };
     let report = align_pair(
         &Query {
             id: &q.meta.id,
@@ -359,9 +371,9 @@ pub fn align(a: AlignArgs, _g: Global) -> Result<Outcome> {
         },
         &s.meta,
         &s.text,
-        &IndexSettings::default(),
-        &Weights::prior_only(),
-        &TraceConfig::default(),
+        &settings,
+        &weights,
+        &a.tuning.config()?,
     );
     let mut p = printer(&a.output, false);
     let src = s.text.clone();

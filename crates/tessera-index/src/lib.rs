@@ -24,8 +24,8 @@
 //!     meta: DocMeta { id: "wire-1".into(), ..Default::default() },
 //!     text: "Kerry met Putin in Moscow on Thursday.".into(),
 //! };
-//! let analysis = w.analyzer().analyze(&doc.text);
-//! w.add(PreparedDoc::new(&doc, analysis)?)?;
+//! let prepared = w.analyzer().prepare(&doc)?;
+//! w.add(prepared)?;
 //! w.commit()?;
 //!
 //! let index = Index::open(dir.path())?;
@@ -879,7 +879,7 @@ impl IndexWriter {
                         meta: self.base.meta(a)?,
                         text: self.base.text(a)?,
                     };
-                    PreparedDoc::new(&doc, analyzer.analyze(&doc.text))
+                    analyzer.prepare(&doc)
                 })
                 .collect();
             for p in prepared {

@@ -34,6 +34,23 @@ const FLAG_TIMESTAMP: u32 = 2;
 /// microseconds per article.
 const ZSTD_LEVEL: i32 = 1;
 
+thread_local! {
+    // Creating a zstd context costs more than compressing a news article:
+    // keep one per thread.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn zstd_compress(raw: &[u8]) -> Option<Vec<u8>> {
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = zstd::bulk::Compressor::new(ZSTD_LEVEL).ok();
+        }
+        c.as_mut()?.compress(raw).ok()
+    })
+}
+
 /// A document ready to be written: compressed text, serialized metadata and
 /// its analysis.
 #[derive(Debug, Clone)]
@@ -49,32 +66,50 @@ pub struct PreparedDoc {
 }
 
 impl PreparedDoc {
-    /// Compresses and serializes a document (pure CPU work, safe to run on
-    /// many threads).
-    pub fn new(doc: &Document, analysis: Analysis) -> Result<PreparedDoc> {
-        if doc.text.len() > u32::MAX as usize / 2 {
+    /// Serializes (and, if `compress`, compresses) a document with its
+    /// analysis. [`Analyzer::prepare`](crate::Analyzer::prepare) does it with
+    /// the index's settings.
+    pub fn new(doc: &Document, analysis: Analysis, compress: bool) -> Result<PreparedDoc> {
+        Self::build(&doc.meta, doc.text.as_bytes().to_vec(), analysis, compress)
+    }
+
+    /// Like [`PreparedDoc::new`], taking the document's text without a copy.
+    pub fn from_owned(doc: Document, analysis: Analysis, compress: bool) -> Result<PreparedDoc> {
+        let Document { meta, text } = doc;
+        Self::build(&meta, text.into_bytes(), analysis, compress)
+    }
+
+    fn build(
+        meta: &DocMeta,
+        raw: Vec<u8>,
+        analysis: Analysis,
+        compress: bool,
+    ) -> Result<PreparedDoc> {
+        if raw.len() > u32::MAX as usize / 2 {
             return Err(Error::InvalidDocument {
-                id: doc.meta.id.clone(),
-                reason: format!("text of {} bytes is too large to index", doc.text.len()),
+                id: meta.id.clone(),
+                reason: format!("text of {} bytes is too large to index", raw.len()),
             });
         }
-        let meta_json = serde_json::to_vec(&doc.meta).map_err(|e| Error::InvalidDocument {
-            id: doc.meta.id.clone(),
+        let meta_json = serde_json::to_vec(meta).map_err(|e| Error::InvalidDocument {
+            id: meta.id.clone(),
             reason: format!("metadata cannot be serialized: {e}"),
         })?;
-        let raw = doc.text.as_bytes();
-        let (stored_text, compressed) = match zstd::bulk::compress(raw, ZSTD_LEVEL) {
-            Ok(c) if c.len() < raw.len() => (c, true),
-            _ => (raw.to_vec(), false),
+        let text_bytes = raw.len() as u32;
+        let text_crc = crc32fast::hash(&raw);
+        let packed = if compress { zstd_compress(&raw) } else { None };
+        let (stored_text, compressed) = match packed {
+            Some(c) if c.len() < raw.len() => (c, true),
+            _ => (raw, false),
         };
         Ok(PreparedDoc {
-            id: doc.meta.id.clone(),
+            id: meta.id.clone(),
             meta_json,
             stored_text,
             compressed,
-            text_bytes: raw.len() as u32,
-            text_crc: crc32fast::hash(raw),
-            timestamp: doc.meta.timestamp,
+            text_bytes,
+            text_crc,
+            timestamp: meta.timestamp,
             analysis,
         })
     }
@@ -245,22 +280,18 @@ impl SegmentBuilder {
         drop((dict, post));
 
         // Token document frequencies.
-        let mut vocab: Vec<u64> = docs
-            .iter()
-            .flat_map(|d| d.analysis.vocab.iter().copied())
-            .collect();
-        vocab.sort_unstable();
-        let mut buf = Vec::new();
-        let mut k = 0;
-        while k < vocab.len() {
-            let h = vocab[k];
-            let mut df = 0u32;
-            while k < vocab.len() && vocab[k] == h {
-                df += 1;
-                k += 1;
+        let mut df: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        for d in &docs {
+            for &h in &d.analysis.vocab {
+                *df.entry(h).or_insert(0) += 1;
             }
+        }
+        let mut vocab: Vec<(u64, u32)> = df.into_iter().collect();
+        vocab.sort_unstable();
+        let mut buf = Vec::with_capacity(vocab.len() * VOCAB_RECORD);
+        for (h, n) in vocab {
             put_u64(&mut buf, h);
-            put_u32(&mut buf, df);
+            put_u32(&mut buf, n);
         }
         let start = w.pos;
         w.write(&buf).at(&tmp)?;

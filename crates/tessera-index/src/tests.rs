@@ -15,9 +15,8 @@ fn doc(id: &str, text: &str) -> Document {
 
 fn add(w: &mut IndexWriter, id: &str, text: &str) -> AddOutcome {
     let d = doc(id, text);
-    let a = w.analyzer().analyze(&d.text);
-    w.add(PreparedDoc::new(&d, a).expect("prepare"))
-        .expect("add")
+    let p = w.analyzer().prepare(&d).expect("prepare");
+    w.add(p).expect("add")
 }
 
 fn writer(dir: &Path, opts: WriterOptions) -> IndexWriter {

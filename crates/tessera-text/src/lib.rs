@@ -38,7 +38,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 pub use sentence::{leading_opening_punct, trailing_closing_punct};
-pub use stopwords::is_stopword;
+pub use stopwords::{is_stopword, is_stopword_hash};
 
 /// How tokens are normalised before they are hashed and compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,9 +175,16 @@ pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
     let mut cur: Option<(usize, u32, bool, bool, bool)> = None;
     let mut iter = text.char_indices().peekable();
     while let Some((b, c)) = iter.next() {
-        let word = is_word_char(c);
-        let nospace = word && is_no_space_script(c);
-        let mark = !word && is_combining_mark(c);
+        let (word, nospace, mark) = if c.is_ascii() {
+            (c.is_ascii_alphanumeric(), false, false)
+        } else {
+            let word = is_word_char(c);
+            (
+                word,
+                word && is_no_space_script(c),
+                !word && is_combining_mark(c),
+            )
+        };
         match cur {
             Some((bs, cs, ns, ascii, digits)) => {
                 if mark {

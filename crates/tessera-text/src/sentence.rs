@@ -36,14 +36,27 @@ fn is_cjk_terminator(c: char) -> bool {
 pub(crate) fn is_opening(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '“' | '‘' | '«' | '‹' | '„' | '(' | '[' | '¿' | '¡' | '「' | '『' | '（'
+        '"' | '\''
+            | '“'
+            | '‘'
+            | '«'
+            | '‹'
+            | '„'
+            | '('
+            | '['
+            | '<'
+            | '¿'
+            | '¡'
+            | '「'
+            | '『'
+            | '（'
     )
 }
 
 pub(crate) fn is_closing(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '”' | '’' | '»' | '›' | ')' | ']' | '」' | '』' | '）'
+        '"' | '\'' | '”' | '’' | '»' | '›' | ')' | ']' | '>' | '」' | '』' | '）'
     ) || is_terminator(c)
         || is_cjk_terminator(c)
 }

@@ -154,9 +154,19 @@ const ENGLISH: &[&str] = &[
     "yet",
 ];
 
+fn hashes() -> &'static nohash_hasher::IntSet<u64> {
+    static SET: std::sync::OnceLock<nohash_hasher::IntSet<u64>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| ENGLISH.iter().map(|w| crate::hash_norm(w)).collect())
+}
+
 /// Whether a normalised token is a common English function word.
 pub fn is_stopword(norm: &str) -> bool {
-    // The list is small; a linear scan over a sorted slice would be no
-    // faster than this for tokens of a few bytes.
-    norm.len() <= 10 && ENGLISH.contains(&norm)
+    is_stopword_hash(crate::hash_norm(norm))
+}
+
+/// Whether a token hash (see [`crate::hash_norm`]) is that of a common
+/// English function word. Token hashes are already well mixed, so the set
+/// uses them as they are.
+pub fn is_stopword_hash(hash: u64) -> bool {
+    hashes().contains(&hash)
 }

@@ -92,6 +92,7 @@ impl TraceConfig {
             "number_sub_penalty" => a.number_sub_penalty = p(key, value)?,
             "min_skeleton" => a.min_skeleton = p(key, value)?,
             "skeleton_exempt_score" => a.skeleton_exempt_score = p(key, value)?,
+            "min_exact_trigrams" => a.min_exact_trigrams = p(key, value)?,
             _ => return Err(format!("unknown parameter {key:?}")),
         }
         Ok(())
@@ -241,8 +242,7 @@ impl Engine {
         let mut all = Vec::new();
         for (cand, (list, s)) in found.into_iter().enumerate() {
             for passage in list {
-                let q_chars = char_span(q.text, &q.tokens, passage.q.start, passage.q.end);
-                let s_chars = char_span(s.text, &s.tokens, passage.s.start, passage.s.end);
+                let (q_chars, s_chars) = char_spans(&q, &s, &passage);
                 all.push(Found {
                     cand,
                     passage,
@@ -299,11 +299,14 @@ pub fn align_pair(
     );
     let all: Vec<Found> = passages
         .into_iter()
-        .map(|passage| Found {
-            cand: 0,
-            q_chars: char_span(q.text, &q.tokens, passage.q.start, passage.q.end),
-            s_chars: char_span(s.text, &s.tokens, passage.s.start, passage.s.end),
-            passage,
+        .map(|passage| {
+            let (q_chars, s_chars) = char_spans(&q, &s, &passage);
+            Found {
+                cand: 0,
+                q_chars,
+                s_chars,
+                passage,
+            }
         })
         .collect();
     build_report(
@@ -317,23 +320,71 @@ pub fn align_pair(
     )
 }
 
-/// Code-point span of tokens `start..end`, with the opening quote of a
-/// sentence that starts there and the closing punctuation of a sentence
-/// that ends there.
-fn char_span(text: &str, t: &Tokens, start: u32, end: u32) -> (u64, u64) {
+fn bracket_pair(c: char) -> Option<(char, char)> {
+    match c {
+        '(' | ')' => Some(('(', ')')),
+        '[' | ']' => Some(('[', ']')),
+        '<' | '>' => Some(('<', '>')),
+        _ => None,
+    }
+}
+
+/// Code-point span of tokens `start..end` of one side of a passage.
+///
+/// Opening quotes and brackets before the first token are included when
+/// the passage starts a sentence (`lead`) or when the bracket closes inside
+/// the span; closing ones after the last token when the passage ends a
+/// sentence (`trail`, which also takes the sentence's final punctuation) or
+/// when the bracket opened inside the span.
+fn side_span(text: &str, t: &Tokens, start: u32, end: u32, lead: bool, trail: bool) -> (u64, u64) {
     let first = t.tokens[start as usize];
     let last = t.tokens[end as usize - 1];
-    let lead = if first.is_sentence_start() {
-        leading_opening_punct(text, first.byte_start as usize).0
-    } else {
-        0
-    };
-    let trail = if last.is_sentence_end() {
-        trailing_closing_punct(text, last.byte_end as usize).0
-    } else {
-        0
-    };
-    (u64::from(first.start - lead), u64::from(last.end + trail))
+    let inner = &text[first.byte_start as usize..last.byte_end as usize];
+    let mut a = u64::from(first.start);
+    if lead {
+        a -= u64::from(leading_opening_punct(text, first.byte_start as usize).0);
+    } else if let Some(c) = text[..first.byte_start as usize].chars().next_back() {
+        if bracket_pair(c).is_some_and(|(o, cl)| c == o && inner.contains(cl)) {
+            a -= 1;
+        }
+    }
+    let mut b = u64::from(last.end);
+    if trail {
+        b += u64::from(trailing_closing_punct(text, last.byte_end as usize).0);
+    } else if let Some(c) = text[last.byte_end as usize..].chars().next() {
+        if bracket_pair(c).is_some_and(|(o, cl)| c == cl && inner.contains(o)) {
+            b += 1;
+        }
+    }
+    (a, b)
+}
+
+/// Code-point spans of a passage in the query and the source. The source
+/// keeps the punctuation of the sentences it starts or ends; the query
+/// only where the source does too (a copier who cut a sentence short
+/// often closes it with a full stop of their own).
+fn char_spans(q: &Prepared<'_>, s: &Prepared<'_>, p: &Passage) -> ((u64, u64), (u64, u64)) {
+    let (qf, ql) = (
+        q.tokens.tokens[p.q.start as usize],
+        q.tokens.tokens[p.q.end as usize - 1],
+    );
+    let (sf, sl) = (
+        s.tokens.tokens[p.s.start as usize],
+        s.tokens.tokens[p.s.end as usize - 1],
+    );
+    let s_lead = sf.is_sentence_start();
+    let s_trail = sl.is_sentence_end();
+    (
+        side_span(
+            q.text,
+            &q.tokens,
+            p.q.start,
+            p.q.end,
+            qf.is_sentence_start() && s_lead,
+            ql.is_sentence_end() && s_trail,
+        ),
+        side_span(s.text, &s.tokens, p.s.start, p.s.end, s_lead, s_trail),
+    )
 }
 
 fn token_text<'a>(p: &Prepared<'a>, r: &std::ops::Range<u32>) -> &'a str {
@@ -477,9 +528,6 @@ fn build_report(
             score: score(f),
             matched_words: f.passage.matched_tokens,
             evidence: round4(f64::from(f.passage.matched_weight)),
-            tune_skeleton: round4(f64::from(f.passage.skeleton)),
-            tune_numsubs: f.passage.number_subs,
-            tune_tri: f.passage.exact_trigrams,
             source_title: m.title.clone(),
             source_outlet: m.outlet.clone(),
             source_date: m.date.clone(),

@@ -21,8 +21,8 @@
 //!     text: "On the second and final day of his visit to Moscow, Kerry called for stepping up \
 //!            cooperation between the United States and Russia to thwart jihadist groups.".into(),
 //! };
-//! let analysis = w.analyzer().analyze(&wire.text);
-//! w.add(PreparedDoc::new(&wire, analysis)?)?;
+//! let prepared = w.analyzer().prepare(&wire)?;
+//! w.add(prepared)?;
 //! w.commit()?;
 //!
 //! let engine = Engine::open(dir.path())?;

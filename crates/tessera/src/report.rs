@@ -101,15 +101,6 @@ pub struct Detection {
     /// (rare words weigh 1, function words about 0.1).
     #[serde(default)]
     pub evidence: f64,
-    #[allow(missing_docs)]
-    #[serde(default)]
-    pub tune_skeleton: f64,
-    #[allow(missing_docs)]
-    #[serde(default)]
-    pub tune_numsubs: u32,
-    #[allow(missing_docs)]
-    #[serde(default)]
-    pub tune_tri: u32,
     /// Source headline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_title: Option<String>,

@@ -8,10 +8,9 @@
 //! documents, falling towards 0.05 for tokens in almost all. A token's
 //! weight is the smaller of the two.
 
-use std::collections::HashMap;
-
+use nohash_hasher::IntMap;
 use tessera_index::Index;
-use tessera_text::{NUMERIC, Tokens, is_stopword};
+use tessera_text::{NUMERIC, Tokens, is_stopword_hash};
 
 /// Documents needed before frequencies are trusted over the prior.
 const MIN_DOCS: u64 = 200;
@@ -22,8 +21,8 @@ const FLOOR: f32 = 0.05;
 /// Token weights for one index.
 #[derive(Debug, Clone, Default)]
 pub struct Weights {
-    docs: u64,
-    frequent: HashMap<u64, u32>,
+    /// Learned weights of the frequent tokens (all others weigh 1).
+    learned: IntMap<u64, f32>,
 }
 
 impl Weights {
@@ -39,15 +38,20 @@ impl Weights {
             return Weights::prior_only();
         }
         let min_df = ((docs as f64 / RARE).ceil() as u32).max(2);
-        Weights {
-            docs,
-            frequent: index.frequent_tokens(min_df),
-        }
+        let learned = index
+            .frequent_tokens(min_df)
+            .into_iter()
+            .map(|(h, df)| {
+                let idf = (docs as f64 / f64::from(df.max(1))).ln() / RARE.ln();
+                (h, (idf as f32).clamp(FLOOR, 1.0))
+            })
+            .collect();
+        Weights { learned }
     }
 
     /// Number of frequent tokens known.
     pub fn frequent_len(&self) -> usize {
-        self.frequent.len()
+        self.learned.len()
     }
 
     /// The weight of every token of `t`.
@@ -55,21 +59,14 @@ impl Weights {
         (0..t.len())
             .map(|i| {
                 let tok = &t.tokens[i];
-                let prior: f32 = if is_stopword(t.norm(i)) {
+                let prior: f32 = if is_stopword_hash(tok.hash) {
                     0.1
                 } else if tok.flags & NUMERIC != 0 {
                     0.6
                 } else {
                     1.0
                 };
-                let learned = match self.frequent.get(&tok.hash) {
-                    Some(&df) if df > 0 => {
-                        let idf = (self.docs as f64 / f64::from(df)).ln() / RARE.ln();
-                        (idf as f32).clamp(FLOOR, 1.0)
-                    }
-                    _ => 1.0,
-                };
-                prior.min(learned)
+                prior.min(self.learned.get(&tok.hash).copied().unwrap_or(1.0))
             })
             .collect()
     }

@@ -89,11 +89,7 @@ impl<'w> Indexer<'w> {
             .into_par_iter()
             .map(|(doc, loc)| {
                 let unreadable_date = doc.meta.date.is_some() && doc.meta.timestamp.is_none();
-                (
-                    PreparedDoc::new(&doc, analyzer.analyze(&doc.text)),
-                    loc,
-                    unreadable_date,
-                )
+                (analyzer.prepare_owned(doc), loc, unreadable_date)
             })
             .collect();
         for (p, location, unreadable_date) in prepared {

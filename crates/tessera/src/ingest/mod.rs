@@ -422,81 +422,115 @@ fn read_line_limited(
     }
 }
 
+/// A line as read, before parsing.
+enum RawLine {
+    Bytes(Vec<u8>),
+    TooLong(usize),
+}
+
+/// Parses one line of JSON Lines into an item (`None` for a blank line).
+fn parse_line(raw: RawLine, location: Location, opts: &IngestOptions) -> Option<Item> {
+    let skip = |reason: String| {
+        Some(Item::Skipped(Skipped {
+            location: location.clone(),
+            id: None,
+            reason,
+        }))
+    };
+    let bytes = match raw {
+        RawLine::TooLong(n) => {
+            return skip(format!(
+                "line of {} is larger than the limit of {} per document",
+                human(n as u64),
+                human(opts.max_doc_bytes as u64)
+            ));
+        }
+        RawLine::Bytes(b) => b,
+    };
+    let line = match std::str::from_utf8(&bytes) {
+        Ok(s) => s.trim(),
+        Err(e) => {
+            return skip(format!(
+                "invalid UTF-8 at byte {} of the line",
+                e.valid_up_to() + 1
+            ));
+        }
+    };
+    if line.is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<Value>(line) {
+        Ok(v) => Some(record_to_item(v, location, opts)),
+        Err(e) => skip(format!("malformed JSON: {e}")),
+    }
+}
+
+/// Lines parsed together on all cores; items still reach the sink in order.
+const PARSE_BATCH_LINES: usize = 2048;
+const PARSE_BATCH_BYTES: usize = 16 << 20;
+
 fn read_jsonl(
     input: &InputFile,
     mut reader: Box<dyn BufRead + '_>,
     opts: &IngestOptions,
     sink: &mut dyn FnMut(Item) -> Result<()>,
 ) -> Result<()> {
+    use rayon::prelude::*;
     let file = input.display();
     // JSON escapes can double a text's size; allow for that and metadata.
     let limit = opts.max_doc_bytes.saturating_mul(2).saturating_add(1 << 20);
     let mut buf = Vec::new();
     let mut line_no = 0u64;
-    let mut array_checked = false;
+    let mut first_seen = false;
+    let mut batch: Vec<(u64, RawLine)> = Vec::new();
+    let mut batch_bytes = 0usize;
+    let flush =
+        |batch: &mut Vec<(u64, RawLine)>, sink: &mut dyn FnMut(Item) -> Result<()>| -> Result<()> {
+            let items: Vec<Option<Item>> = std::mem::take(batch)
+                .into_par_iter()
+                .map(|(n, raw)| {
+                    let location = Location {
+                        file: file.clone(),
+                        line: Some(n),
+                    };
+                    parse_line(raw, location, opts)
+                })
+                .collect();
+            for item in items.into_iter().flatten() {
+                sink(item)?;
+            }
+            Ok(())
+        };
     loop {
         let read =
             read_line_limited(&mut *reader, &mut buf, limit).map_err(|e| Error::io(&file, e))?;
         line_no += 1;
-        let location = Location {
-            file: file.clone(),
-            line: Some(line_no),
-        };
-        let skip = |reason: String, id: Option<String>| {
-            Item::Skipped(Skipped {
-                location: location.clone(),
-                id,
-                reason,
-            })
-        };
-        match read {
-            Line::Eof => return Ok(()),
-            Line::TooLong(n) => {
-                sink(skip(
-                    format!(
-                        "line of {} is larger than the limit of {} per document",
-                        human(n as u64),
-                        human(opts.max_doc_bytes as u64)
-                    ),
-                    None,
-                ))?;
-                continue;
+        let raw = match read {
+            Line::Eof => break,
+            Line::TooLong(n) => RawLine::TooLong(n),
+            Line::Line => {
+                if !first_seen && !buf.iter().all(u8::is_ascii_whitespace) {
+                    first_seen = true;
+                    if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+                        // A JSON array: read the rest of the input and parse it whole.
+                        let mut rest = std::mem::take(&mut buf);
+                        reader
+                            .read_to_end(&mut rest)
+                            .map_err(|e| Error::io(&file, e))?;
+                        return read_json_array(&file, &rest, opts, sink);
+                    }
+                }
+                batch_bytes += buf.len();
+                RawLine::Bytes(std::mem::take(&mut buf))
             }
-            Line::Line => {}
+        };
+        batch.push((line_no, raw));
+        if batch.len() >= PARSE_BATCH_LINES || batch_bytes >= PARSE_BATCH_BYTES {
+            flush(&mut batch, sink)?;
+            batch_bytes = 0;
         }
-        let line = match std::str::from_utf8(&buf) {
-            Ok(s) => s.trim(),
-            Err(e) => {
-                sink(skip(
-                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                    None,
-                ))?;
-                continue;
-            }
-        };
-        if line.is_empty() {
-            continue;
-        }
-        if !array_checked {
-            array_checked = true;
-            if line.starts_with('[') {
-                // A JSON array: read the rest of the input and parse it whole.
-                let mut rest = buf.clone();
-                reader
-                    .read_to_end(&mut rest)
-                    .map_err(|e| Error::io(&file, e))?;
-                return read_json_array(&file, &rest, opts, sink);
-            }
-        }
-        let value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                sink(skip(format!("malformed JSON: {e}"), None))?;
-                continue;
-            }
-        };
-        sink(record_to_item(value, location, opts))?;
     }
+    flush(&mut batch, sink)
 }
 
 fn read_json_array(
