@@ -274,16 +274,28 @@ pub fn print_report(r: &IngestReport, total_docs: u64, secs: f64) {
     }
     if r.skipped > 0 {
         eprintln!("skipped {} of {} records:", r.skipped, r.records);
-        for s in r.skipped_records.iter().take(20) {
-            eprintln!("  {s}");
+        print_skipped(&r.skipped_records, &r.skipped_by_reason);
+    }
+}
+
+/// Lists skipped records by kind of reason, with a few examples each.
+pub fn print_skipped(
+    kept: &[tessera::ingest::Skipped],
+    counts: &std::collections::BTreeMap<String, u64>,
+) {
+    let mut kinds: Vec<(&String, &u64)> = counts.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (kind, n) in kinds {
+        eprintln!("  {n} x {kind}");
+        let examples = kept
+            .iter()
+            .filter(|s| tessera::ingest::reason_kind(&s.reason) == *kind);
+        for s in examples.take(3) {
+            eprintln!("      e.g. {s}");
         }
-        if r.skipped > 20 {
-            eprintln!(
-                "  ... and {} more (--json lists up to {})",
-                r.skipped - 20,
-                tessera::ingest::MAX_SKIPPED_KEPT
-            );
-        }
+    }
+    if kept.len() < counts.values().sum::<u64>() as usize {
+        eprintln!("  (--json lists the first {} skipped records)", kept.len());
     }
 }
 

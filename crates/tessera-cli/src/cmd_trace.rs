@@ -322,15 +322,15 @@ fn trace_many(engine: &Engine, path: &Path, a: &TraceArgs, g: Global) -> Result<
 }
 
 fn report_skipped(skipped: &[Skipped]) {
-    if skipped.is_empty() {
-        return;
-    }
-    eprintln!("skipped {} records:", skipped.len());
-    for s in skipped.iter().take(20) {
-        eprintln!("  {s}");
-    }
-    if skipped.len() > 20 {
-        eprintln!("  ... and {} more", skipped.len() - 20);
+    if !skipped.is_empty() {
+        eprintln!("skipped {} records:", skipped.len());
+        let mut counts = std::collections::BTreeMap::new();
+        for s in skipped {
+            *counts
+                .entry(tessera::ingest::reason_kind(&s.reason))
+                .or_insert(0) += 1;
+        }
+        crate::cmd_index::print_skipped(skipped, &counts);
     }
 }
 

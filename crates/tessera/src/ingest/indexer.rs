@@ -27,6 +27,9 @@ pub struct IngestReport {
     pub unreadable_dates: u64,
     /// Bytes of text indexed.
     pub text_bytes: u64,
+    /// Skipped records counted by reason (figures in the reason replaced
+    /// by `#`, so that "text of 20 MiB" and "text of 30 MiB" count together).
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
     /// The first [`MAX_SKIPPED_KEPT`] skipped records with their reasons.
     pub skipped_records: Vec<Skipped>,
 }
@@ -35,10 +38,31 @@ impl IngestReport {
     /// Records a skipped record.
     pub fn skip(&mut self, s: Skipped) {
         self.skipped += 1;
+        *self
+            .skipped_by_reason
+            .entry(reason_kind(&s.reason))
+            .or_insert(0) += 1;
         if self.skipped_records.len() < MAX_SKIPPED_KEPT {
             self.skipped_records.push(s);
         }
     }
+}
+
+/// A skip reason with its figures masked, for counting by kind.
+pub fn reason_kind(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    for c in reason.chars() {
+        if c.is_ascii_digit() {
+            if !out.ends_with('#') {
+                out.push('#');
+            }
+        } else if c == '.' && out.ends_with('#') {
+            continue;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Batches documents, analyses each batch on all cores and adds it to the

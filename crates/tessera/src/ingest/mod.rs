@@ -19,7 +19,7 @@
 pub mod html;
 mod indexer;
 
-pub use indexer::{Indexer, IngestReport, MAX_SKIPPED_KEPT};
+pub use indexer::{Indexer, IngestReport, MAX_SKIPPED_KEPT, reason_kind};
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};

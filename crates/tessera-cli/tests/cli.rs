@@ -1,0 +1,848 @@
+//! The `tessera` binary, driven the way a user drives it: real files in
+//! temporary directories, real indexes on disk, real data from
+//! `../shared/data` where a test needs a corpus.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// A temporary working directory and the binary.
+struct T {
+    dir: tempfile::TempDir,
+}
+
+impl T {
+    fn new() -> T {
+        T {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tessera"));
+        c.current_dir(self.dir.path())
+            .env_remove("TESSERA_INDEX")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run tessera")
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tessera");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    /// Runs and expects exit status 0; returns standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "tessera {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("json output")
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn data_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    assert!(
+        d.join("reuse-dev/truth.jsonl").exists(),
+        "the shared data directory is missing: {}",
+        d.display()
+    );
+    d
+}
+
+const WIRE: &str = "On the second and final day of his visit to Moscow, Kerry called for stepping up \
+cooperation between the United States and Russia to thwart jihadist groups and revive the stalled Syria \
+peace process, hours after at least 84 people were killed in an attack in Nice. Officials said the talks \
+would continue next week in Geneva with experts from both sides.";
+
+const SPUN: &str = "Kerry meets Putin\n\nThe weather was fine in Moscow on Friday. On the second and final day \
+of his visit to Moscow, Kerry called for stepping up cooperation between the United States and Russian \
+Federation to thwart jihadist groups and revive the stalled Syria peace process, hours after at least 84 \
+people were killed in an attack in Nice. Nobody else commented on the matter at all.";
+
+const DISTRACTOR: &str = "Shares of oil companies rose sharply on Tuesday after the cartel agreed to cut \
+production by a million barrels a day, traders in London and New York said.";
+
+fn corpus(t: &T) -> PathBuf {
+    let lines = [
+        serde_json::json!({"id": "afp-1", "text": WIRE, "title": "Kerry in Moscow", "outlet": "AFP", "date": "2016-07-15T14:00:00Z", "topics": ["diplomacy"]}),
+        serde_json::json!({"id": "copy-2", "text": WIRE, "outlet": "Aggregator", "date": "2016-07-16"}),
+        serde_json::json!({"id": "oil-3", "text": DISTRACTOR, "date": "1987-03-01"}),
+    ];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    t.write("corpus.jsonl", body)
+}
+
+#[test]
+fn index_add_stats_delete_compact() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.write("txt/a.txt", "Alpha article text about gardens and flowers.");
+    t.write("txt/sub/b.txt", "Beta article text about rivers and boats.");
+    t.ok(&[
+        "index",
+        "add",
+        c.to_str().expect("path"),
+        "txt",
+        "--index",
+        "idx",
+    ]);
+    let s = t.json(&["index", "stats", "--index", "idx", "--json"]);
+    assert_eq!(s["documents"], 5);
+    assert_eq!(s["format_version"], 1);
+    // Re-adding replaces by default: still five documents, one more generation.
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    let s = t.json(&["index", "stats", "--index", "idx", "--json"]);
+    assert_eq!(s["documents"], 5);
+    assert_eq!(s["deleted"], 3);
+    // Deleting an unknown id deletes nothing and names the id.
+    let out = t.run(&["index", "delete", "oil-3", "nope", "--index", "idx"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+    t.ok(&["index", "delete", "oil-3", "sub/b.txt", "--index", "idx"]);
+    t.ok(&["index", "compact", "--index", "idx"]);
+    let s = t.json(&["index", "stats", "--index", "idx", "--json"]);
+    assert_eq!(s["documents"], 3);
+    assert_eq!(s["deleted"], 0);
+    assert_eq!(s["segments"], 1);
+    let text = t.ok(&["index", "stats", "--index", "idx"]);
+    assert!(text.contains("3 live"), "{text}");
+}
+
+#[test]
+fn duplicate_policy_reject_is_counted() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    let out = t.run(&[
+        "index",
+        "add",
+        c.to_str().expect("path"),
+        "--index",
+        "idx",
+        "--on-duplicate",
+        "reject",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["rejected_duplicates"], 3);
+    assert_eq!(report["added"], 0);
+    assert!(
+        stderr(&out).contains("duplicate policy: reject"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn trace_reports_spun_passage_in_every_format() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    t.write("article.txt", SPUN);
+
+    let r = t.json(&["trace", "article.txt", "--index", "idx", "--format", "json"]);
+    assert_eq!(r["query_id"], "article.txt");
+    assert_eq!(r["query_title"], "Kerry meets Putin");
+    let passages = r["passages"].as_array().expect("passages");
+    assert_eq!(passages.len(), 1, "{r:#}");
+    let p = &passages[0];
+    // Both copies align equally well; the earlier one is the source.
+    assert_eq!(p["source_id"], "afp-1");
+    assert_eq!(p["earliest"]["source_id"], "afp-1");
+    assert_eq!(p["alternatives"][0]["source_id"], "copy-2");
+    assert_eq!(p["source_offset"], 0);
+    let chars: Vec<char> = SPUN.chars().collect();
+    let q0 = p["query_offset"].as_u64().expect("offset") as usize;
+    let ql = p["query_length"].as_u64().expect("length") as usize;
+    let quoted: String = chars[q0..q0 + ql].iter().collect();
+    assert!(
+        quoted.starts_with("On the second and final day"),
+        "{quoted}"
+    );
+    assert!(quoted.ends_with("an attack in Nice."), "{quoted}");
+    let edits = p["edits"].as_array().expect("edits");
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(edits[0]["op"], "sub");
+    assert_eq!(edits[0]["source"], "Russia");
+    assert_eq!(edits[0]["query"], "Russian Federation");
+    let eo = edits[0]["query_offset"].as_u64().expect("edit offset") as usize;
+    assert_eq!(
+        chars[eo..eo + 18].iter().collect::<String>(),
+        "Russian Federation"
+    );
+    assert_eq!(r["substitutions"][0]["count"], 1);
+    assert!(r["coverage"].as_f64().expect("coverage") > 0.5);
+    assert!(!r["original"].as_array().expect("original").is_empty());
+
+    let lines = t.ok(&[
+        "trace",
+        "article.txt",
+        "--index",
+        "idx",
+        "--format",
+        "jsonl",
+    ]);
+    let first = lines.lines().next().expect("a detection");
+    assert!(
+        first.starts_with(r#"{"query_id":"article.txt","query_offset":"#),
+        "the six truth fields come first: {first}"
+    );
+
+    let text = t.ok(&["trace", "article.txt", "--index", "idx"]);
+    assert!(text.contains("Russia -> Russian Federation"), "{text}");
+    assert!(text.contains("also in: copy-2"), "{text}");
+    assert!(text.contains("Original remainder"), "{text}");
+
+    t.ok(&[
+        "trace",
+        "article.txt",
+        "--index",
+        "idx",
+        "--format",
+        "pan",
+        "--out",
+        "pan",
+    ]);
+    let xml = std::fs::read_to_string(t.path("pan/article-afp-1.xml")).expect("pan xml");
+    assert!(xml.contains(r#"name="detected-plagiarism""#), "{xml}");
+}
+
+#[test]
+fn original_articles_get_no_passages() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    t.write(
+        "own.txt",
+        "A local council approved a new bicycle lane along the river on Monday, after residents \
+         complained for years about traffic on the old bridge and the lack of safe crossings.",
+    );
+    let r = t.json(&["trace", "own.txt", "--index", "idx", "--format", "json"]);
+    assert_eq!(r["passages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(r["original_share"], 1.0);
+}
+
+#[test]
+fn trace_by_id_jsonl_and_stdin() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    // An indexed document is not its own source.
+    let r = t.json(&[
+        "trace", "--id", "afp-1", "--index", "idx", "--format", "json",
+    ]);
+    let sources: Vec<&str> = r["passages"]
+        .as_array()
+        .expect("passages")
+        .iter()
+        .map(|p| p["source_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(sources, vec!["copy-2"]);
+    // Every article of a JSON Lines file, ids as query ids, in input order.
+    let q = t.write(
+        "queries.jsonl",
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "q-b", "text": SPUN}),
+            serde_json::json!({"id": "q-a", "text": DISTRACTOR})
+        ),
+    );
+    let out = t.ok(&[
+        "trace",
+        "--jsonl",
+        q.to_str().expect("path"),
+        "--index",
+        "idx",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("report")["query_id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, vec!["q-b", "q-a"]);
+    // Standard input.
+    let out = t.run_stdin(
+        &["trace", "-", "--index", "idx", "--format", "json"],
+        SPUN.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["query_id"], "stdin");
+    assert_eq!(r["passages"].as_array().map(Vec::len), Some(1));
+    // Documents from standard input (JSON Lines).
+    let line = format!(
+        "{}\n",
+        serde_json::json!({"id": "piped", "text": DISTRACTOR})
+    );
+    let out = t.run_stdin(&["index", "add", "-", "--index", "idx"], line.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        t.json(&["index", "stats", "--index", "idx", "--json"])["documents"],
+        4
+    );
+}
+
+#[test]
+fn bad_records_are_skipped_counted_and_located() {
+    let t = T::new();
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(
+        format!("{}\n", serde_json::json!({"id": "good-1", "text": WIRE})).as_bytes(),
+    );
+    bytes.extend_from_slice(b"{\"id\": \"bad-utf8\", \"text\": \"caf\xe9\"}\n");
+    bytes.extend_from_slice(b"{\"id\": \"nul\", \"text\": \"a\\u0000b\"}\n");
+    bytes.extend_from_slice(b"{\"id\": \"empty\", \"text\": \"\"}\n");
+    bytes.extend_from_slice(b"{\"id\": \"broken\", \"text\": \n");
+    bytes.extend_from_slice(b"{\"text\": \"no id here\"}\n");
+    bytes.extend_from_slice(
+        format!(
+            "{}\n",
+            serde_json::json!({"id": "good-2", "text": DISTRACTOR})
+        )
+        .as_bytes(),
+    );
+    let f = t.write("mixed.jsonl", bytes);
+    let out = t.run(&[
+        "index",
+        "add",
+        f.to_str().expect("path"),
+        "--index",
+        "idx",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "exit 3 means: done, with skipped records"
+    );
+    let err = stderr(&out);
+    for needle in [
+        "mixed.jsonl:2: invalid UTF-8",
+        "mixed.jsonl:3: document \"nul\": text contains NUL characters",
+        "mixed.jsonl:4: document \"empty\": empty text",
+        "mixed.jsonl:5: malformed JSON",
+        "mixed.jsonl:6: missing id",
+        "skipped 5 of 7 records",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["added"], 2);
+    assert_eq!(report["skipped"], 5);
+    assert_eq!(
+        t.json(&["index", "stats", "--index", "idx", "--json"])["documents"],
+        2
+    );
+
+    // --strict stops at the first bad record and commits nothing.
+    let out = t.run(&[
+        "index",
+        "add",
+        f.to_str().expect("path"),
+        "--index",
+        "strict",
+        "--strict",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("mixed.jsonl:2"), "{}", stderr(&out));
+    assert_eq!(
+        t.json(&["index", "stats", "--index", "strict", "--json"])["documents"],
+        0
+    );
+}
+
+#[test]
+fn a_hundred_megabyte_document_is_refused_clearly() {
+    let t = T::new();
+    let big = "word ".repeat(20 << 20);
+    let line = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "huge", "text": big}),
+        serde_json::json!({"id": "ok", "text": WIRE})
+    );
+    let f = t.write("big.jsonl", line);
+    t.write("big/huge.txt", &big);
+    let out = t.run(&[
+        "index",
+        "add",
+        f.to_str().expect("path"),
+        "big",
+        "--index",
+        "idx",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "big.jsonl:1: line of 100.0 MiB is larger than the limit of 16.0 MiB per document"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("huge.txt: document \"huge.txt\": file of 100.0 MiB is larger than the limit of 16.0 MiB"), "{err}");
+    assert_eq!(
+        t.json(&["index", "stats", "--index", "idx", "--json"])["documents"],
+        1
+    );
+    // The limit is a setting.
+    let out = t.run(&[
+        "index",
+        "add",
+        "big",
+        "--index",
+        "idx2",
+        "--max-doc-size",
+        "200MiB",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_and_unreadable_inputs_are_named() {
+    let t = T::new();
+    let out = t.run(&["index", "add", "nowhere.jsonl", "--index", "idx"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nowhere.jsonl"), "{}", stderr(&out));
+    t.write("in/good.txt", WIRE);
+    std::os::unix::fs::symlink(t.path("in/vanished.txt"), t.path("in/link.txt")).expect("symlink");
+    let out = t.run(&["index", "add", "in", "--index", "idx"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("link.txt") && err.contains("unreadable"),
+        "{err}"
+    );
+    assert_eq!(
+        t.json(&["index", "stats", "--index", "idx", "--json"])["documents"],
+        1
+    );
+}
+
+#[test]
+fn damaged_foreign_and_future_indexes_give_clear_errors() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.write("article.txt", SPUN);
+    // A directory that is not an index.
+    t.write("notes/readme.txt", "mine");
+    let out = t.run(&["trace", "article.txt", "--index", "notes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not a tessera index"),
+        "{}",
+        stderr(&out)
+    );
+    let out = t.run(&[
+        "index",
+        "add",
+        c.to_str().expect("path"),
+        "--index",
+        "notes",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("holds other files"),
+        "{}",
+        stderr(&out)
+    );
+    // A damaged segment.
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    let seg = std::fs::read_dir(t.path("idx"))
+        .expect("ls")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "tseg"))
+        .expect("a segment");
+    let mut b = std::fs::read(&seg).expect("read");
+    let mid = b.len() / 2;
+    b[mid] ^= 0x55;
+    std::fs::write(&seg, &b).expect("damage");
+    let out = t.run(&["trace", "article.txt", "--index", "idx"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("corrupt") && err.contains(".tseg"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // A manifest from a future version.
+    let m = t.path("idx/MANIFEST");
+    let text = std::fs::read_to_string(&m).expect("manifest");
+    std::fs::write(
+        &m,
+        text.replacen("tessera-index 1 ", "tessera-index 99 ", 1),
+    )
+    .expect("write");
+    let out = t.run(&["index", "stats", "--index", "idx"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("format version 99 is not supported"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn html_pages_and_compressed_files_are_ingested() {
+    let t = T::new();
+    let page = format!(
+        "<html><head><title>Kerry in Moscow</title><meta property=\"og:site_name\" content=\"Wire\">\
+         <meta property=\"article:published_time\" content=\"2016-07-15T10:00:00Z\"></head>\
+         <body><nav><a href=\"/\">Home</a> <a href=\"/world\">World</a></nav>\
+         <article><h1>Kerry in Moscow</h1><p>{WIRE}</p></article><footer>Copyright</footer></body></html>"
+    );
+    t.write("pages/kerry.html", page);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("{}\n", serde_json::json!({"id": "oil", "text": DISTRACTOR})).as_bytes())
+        .expect("gz");
+    t.write("more.jsonl.gz", gz.finish().expect("gz"));
+    t.ok(&["index", "add", "pages", "more.jsonl.gz", "--index", "idx"]);
+    t.write("article.txt", SPUN);
+    let r = t.json(&["trace", "article.txt", "--index", "idx", "--format", "json"]);
+    let p = &r["passages"][0];
+    assert_eq!(p["source_id"], "kerry.html");
+    assert_eq!(p["source_outlet"], "Wire");
+    assert_eq!(p["source_date"], "2016-07-15T10:00:00Z");
+    assert_eq!(
+        t.json(&["index", "stats", "--index", "idx", "--json"])["documents"],
+        2
+    );
+}
+
+#[test]
+fn scripts_without_spaces_are_matched() {
+    let t = T::new();
+    let zh = "国务院新闻办公室今天发表白皮书，全面介绍了中国在减少贫困方面取得的成就，并表示将继续推进乡村振兴战略。";
+    let th = "รัฐบาลไทยประกาศมาตรการใหม่เพื่อกระตุ้นเศรษฐกิจและช่วยเหลือเกษตรกรที่ได้รับผลกระทบจากภัยแล้งในปีนี้";
+    let lines = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "zh", "text": zh}),
+        serde_json::json!({"id": "th", "text": th})
+    );
+    let c = t.write("asia.jsonl", lines);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    t.write("zh.txt", format!("今天天气很好。{zh}"));
+    t.write("th.txt", format!("ข่าวอื่นๆ วันนี้ {th}"));
+    for (file, id) in [("zh.txt", "zh"), ("th.txt", "th")] {
+        let r = t.json(&["trace", file, "--index", "idx", "--format", "json"]);
+        assert_eq!(r["passages"][0]["source_id"], id, "{r:#}");
+        assert!(r["coverage"].as_f64().expect("coverage") > 0.7, "{r:#}");
+    }
+}
+
+#[test]
+fn align_two_files_without_an_index() {
+    let t = T::new();
+    t.write("a.txt", SPUN);
+    t.write("b.txt", WIRE);
+    let r = t.json(&["align", "a.txt", "b.txt", "--format", "json"]);
+    assert_eq!(r["passages"][0]["source_id"], "b.txt");
+    assert_eq!(r["substitutions"][0]["source"], "Russia");
+}
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let t = T::new();
+    let data = data_dir();
+    let sources = data.join("reuse-dev/sources.jsonl");
+    let queries = data.join("reuse-dev/queries.jsonl");
+    t.ok(&[
+        "index",
+        "add",
+        sources.to_str().expect("path"),
+        "--index",
+        "one",
+        "--threads",
+        "1",
+        "-q",
+    ]);
+    t.ok(&[
+        "index",
+        "add",
+        sources.to_str().expect("path"),
+        "--index",
+        "two",
+        "--threads",
+        "2",
+        "-q",
+    ]);
+    for name in ["MANIFEST", "seg-000001.tseg"] {
+        let a = std::fs::read(t.path("one").join(name)).expect("one");
+        let b = std::fs::read(t.path("two").join(name)).expect("two");
+        assert!(a == b, "{name} differs between 1 and 2 threads");
+    }
+    let q = queries.to_str().expect("path");
+    let a = t.ok(&[
+        "trace",
+        "--jsonl",
+        q,
+        "--index",
+        "one",
+        "--format",
+        "jsonl",
+        "--threads",
+        "1",
+        "-q",
+    ]);
+    let b = t.ok(&[
+        "trace",
+        "--jsonl",
+        q,
+        "--index",
+        "one",
+        "--format",
+        "jsonl",
+        "--threads",
+        "2",
+        "-q",
+    ]);
+    assert!(a == b, "trace output differs between 1 and 2 threads");
+    assert!(a.lines().count() > 1000);
+}
+
+#[test]
+fn eval_on_reuse_dev_meets_the_accuracy_floor() {
+    let t = T::new();
+    let gold = data_dir().join("reuse-dev");
+    let e = t.json(&[
+        "eval",
+        "--gold",
+        gold.to_str().expect("path"),
+        "--format",
+        "json",
+        "--write-detections",
+        "det.jsonl",
+        "-q",
+    ]);
+    let plagdet = |path: &[&str]| -> f64 {
+        let mut v = &e;
+        for k in path {
+            v = &v[*k];
+        }
+        v.as_f64()
+            .unwrap_or_else(|| panic!("no figure at {path:?} in {e:#}"))
+    };
+    // The targets of the product, with the figures measured when this test
+    // was written noted for comparison (see README).
+    assert!(plagdet(&["macro", "plagdet"]) >= 0.93, "{e:#}");
+    assert!(
+        plagdet(&["by_obfuscation", "none", "plagdet"]) >= 0.98,
+        "{e:#}"
+    );
+    assert!(
+        plagdet(&["by_obfuscation", "spin", "plagdet"]) >= 0.95,
+        "{e:#}"
+    );
+    assert!(
+        plagdet(&["by_obfuscation", "synonym", "plagdet"]) >= 0.88,
+        "{e:#}"
+    );
+    assert!(
+        plagdet(&["by_obfuscation", "random", "plagdet"]) >= 0.88,
+        "{e:#}"
+    );
+    assert!(
+        plagdet(&["by_obfuscation", "reorder", "plagdet"]) >= 0.93,
+        "{e:#}"
+    );
+    assert!(
+        plagdet(&["by_obfuscation", "ocr", "plagdet"]) >= 0.90,
+        "{e:#}"
+    );
+    let negatives = &e["negatives"];
+    assert!(
+        negatives["with_detections"].as_u64().expect("count") * 50
+            <= negatives["queries"].as_u64().expect("count"),
+        "detections on more than 2% of the negative queries: {negatives:#}"
+    );
+    // Scoring the detections it wrote gives the same figures.
+    let again = t.json(&[
+        "eval",
+        "--gold",
+        gold.to_str().expect("path"),
+        "--detections",
+        "det.jsonl",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again["macro"], e["macro"]);
+}
+
+/// Writes a slice of reuse-dev in the PAN text-alignment layout.
+fn write_pan_corpus(t: &T, queries: usize) -> PathBuf {
+    let data = data_dir().join("reuse-dev");
+    let read = |name: &str| -> Vec<Value> {
+        std::fs::read_to_string(data.join(name))
+            .expect("read")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    };
+    let qs = read("queries.jsonl");
+    let truth = read("truth.jsonl");
+    let srcs = read("sources.jsonl");
+    let root = t.path("pan");
+    let mut pairs = String::new();
+    for q in qs.iter().take(queries) {
+        let qid = q["id"].as_str().expect("id");
+        let cases: Vec<&Value> = truth.iter().filter(|c| c["query_id"] == qid).collect();
+        t.write(
+            &format!("pan/susp/{qid}.txt"),
+            q["text"].as_str().expect("text"),
+        );
+        let mut sources: Vec<&str> = cases
+            .iter()
+            .map(|c| c["source_id"].as_str().expect("sid"))
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
+        if sources.is_empty() {
+            // A pair without reuse: the query against the first source.
+            sources.push(srcs[0]["id"].as_str().expect("sid"));
+        }
+        for sid in sources {
+            let s = srcs.iter().find(|s| s["id"] == sid).expect("source");
+            t.write(
+                &format!("pan/src/{sid}.txt"),
+                s["text"].as_str().expect("text"),
+            );
+            pairs.push_str(&format!("{qid}.txt {sid}.txt\n"));
+            let mut xml = format!("<document reference=\"{qid}.txt\">\n");
+            for c in cases.iter().filter(|c| c["source_id"] == sid) {
+                xml.push_str(&format!(
+                    "<feature name=\"plagiarism\" obfuscation=\"{}\" this_offset=\"{}\" this_length=\"{}\" source_reference=\"{sid}.txt\" source_offset=\"{}\" source_length=\"{}\" />\n",
+                    c["obfuscation"][0].as_str().expect("type"),
+                    c["query_offset"], c["query_length"], c["source_offset"], c["source_length"]
+                ));
+            }
+            xml.push_str("</document>\n");
+            t.write(&format!("pan/01-truth/{qid}-{sid}.xml"), xml);
+        }
+    }
+    t.write("pan/pairs", pairs);
+    root
+}
+
+#[test]
+fn eval_reads_and_writes_the_pan_layout() {
+    let t = T::new();
+    let root = write_pan_corpus(&t, 80);
+    let gold = root.to_str().expect("path");
+    let e = t.json(&[
+        "eval",
+        "--gold",
+        gold,
+        "--format",
+        "json",
+        "--write-detections",
+        "pan-out",
+        "-q",
+    ]);
+    assert!(
+        e["macro"]["plagdet"].as_f64().expect("plagdet") > 0.85,
+        "{e:#}"
+    );
+    let again = t.json(&[
+        "eval",
+        "--gold",
+        gold,
+        "--detections",
+        "pan-out",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again["macro"], e["macro"]);
+    let text = t.ok(&["eval", "--gold", gold, "--detections", "pan-out"]);
+    assert!(text.contains("plagdet"), "{text}");
+}
+
+#[test]
+fn demo_traces_the_seed_article_against_stand_ins() {
+    let t = T::new();
+    let data = data_dir();
+    let out = t.run(&[
+        "demo",
+        "--data",
+        data.to_str().expect("path"),
+        "--index",
+        "demo",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout.clone()).expect("utf-8");
+    for needle in [
+        "Russia -> Russian Federation  x4",
+        "US -> USA  x1",
+        "standin-afp",
+        "also in: standin-aggregator",
+        "Original remainder",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    assert!(
+        stderr(&out).contains("stand-in"),
+        "the demo says its sources are stand-ins"
+    );
+    // The kept index is reused and gives the same report.
+    let again = t.run(&[
+        "demo",
+        "--data",
+        data.to_str().expect("path"),
+        "--index",
+        "demo",
+        "--format",
+        "json",
+    ]);
+    let r: Value = serde_json::from_slice(&again.stdout).expect("json");
+    assert_eq!(r["substitutions"][0]["source"], "Russia");
+    assert_eq!(r["substitutions"][0]["query"], "Russian Federation");
+    assert_eq!(r["substitutions"][0]["count"], 4);
+}
