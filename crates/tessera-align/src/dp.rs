@@ -87,20 +87,20 @@ pub(crate) fn align(ctx: &Ctx<'_>, q: &[u32], s: &[u32], global: bool, bonus: f3
             let (pv, ps) = best3((x - 1) * w + (y - 1), &hm, &hx, &hy);
             let mut bm = (pv + sc, ps, op);
             // One query token for two source tokens, or two for one.
-            if y >= 2 {
-                if let Some(sc2) = ctx.split(q[x - 1], s[y - 2], s[y - 1]) {
-                    let (pv, ps) = best3((x - 1) * w + (y - 2), &hm, &hx, &hy);
-                    if pv + sc2 > bm.0 {
-                        bm = (pv + sc2, ps, Op::Split);
-                    }
+            if y >= 2
+                && let Some(sc2) = ctx.split(q[x - 1], s[y - 2], s[y - 1])
+            {
+                let (pv, ps) = best3((x - 1) * w + (y - 2), &hm, &hx, &hy);
+                if pv + sc2 > bm.0 {
+                    bm = (pv + sc2, ps, Op::Split);
                 }
             }
-            if x >= 2 {
-                if let Some(sc2) = ctx.join(q[x - 2], q[x - 1], s[y - 1]) {
-                    let (pv, ps) = best3((x - 2) * w + (y - 1), &hm, &hx, &hy);
-                    if pv + sc2 > bm.0 {
-                        bm = (pv + sc2, ps, Op::Join);
-                    }
+            if x >= 2
+                && let Some(sc2) = ctx.join(q[x - 2], q[x - 1], s[y - 1])
+            {
+                let (pv, ps) = best3((x - 2) * w + (y - 1), &hm, &hx, &hy);
+                if pv + sc2 > bm.0 {
+                    bm = (pv + sc2, ps, Op::Join);
                 }
             }
             hm[c] = bm.0;

@@ -771,10 +771,8 @@ fn sentence_end_after(t: &Tokens, i: u32, limit: u32) -> u32 {
 fn interval_gap(a: &Range<u32>, b: &Range<u32>) -> u32 {
     if a.end <= b.start {
         b.start - a.end
-    } else if b.end <= a.start {
-        a.start - b.end
     } else {
-        0
+        a.start.saturating_sub(b.end)
     }
 }
 
@@ -893,10 +891,10 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
                 if t.flags & tessera_text::HAS_DIGIT != 0 {
                     q_figures.insert(t.hash);
                 }
-                if credit > 0.0 {
-                    if let Some(slot) = qm.get_mut(k.wrapping_sub(q.start) as usize) {
-                        *slot = slot.max(credit * ctx.q.weights[k as usize]);
-                    }
+                if credit > 0.0
+                    && let Some(slot) = qm.get_mut(k.wrapping_sub(q.start) as usize)
+                {
+                    *slot = slot.max(credit * ctx.q.weights[k as usize]);
                 }
             }
             for k in si..si + ds {
@@ -904,10 +902,10 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
                 if t.flags & tessera_text::HAS_DIGIT != 0 {
                     s_figures.insert(t.hash);
                 }
-                if credit > 0.0 {
-                    if let Some(slot) = sm.get_mut(k.wrapping_sub(s.start) as usize) {
-                        *slot = slot.max(credit * ctx.s.weights[k as usize]);
-                    }
+                if credit > 0.0
+                    && let Some(slot) = sm.get_mut(k.wrapping_sub(s.start) as usize)
+                {
+                    *slot = slot.max(credit * ctx.s.weights[k as usize]);
                 }
             }
             qi += dq;
@@ -971,20 +969,20 @@ fn snap(ctx: &Ctx<'_>, q: &mut Range<u32>, s: &mut Range<u32>) {
     if let (Some(dq), Some(ds)) = (
         snap_start(ctx.q.tokens, q.start, limit),
         snap_start(ctx.s.tokens, s.start, limit),
-    ) {
-        if dq.abs_diff(ds) <= 1 && (dq == ds || dq.min(ds) > 0) {
-            q.start -= dq;
-            s.start -= ds;
-        }
+    ) && dq.abs_diff(ds) <= 1
+        && (dq == ds || dq.min(ds) > 0)
+    {
+        q.start -= dq;
+        s.start -= ds;
     }
     if let (Some(dq), Some(ds)) = (
         snap_end(ctx.q.tokens, q.end - 1, limit),
         snap_end(ctx.s.tokens, s.end - 1, limit),
-    ) {
-        if dq.abs_diff(ds) <= 1 && (dq == ds || dq.min(ds) > 0) {
-            q.end += dq;
-            s.end += ds;
-        }
+    ) && dq.abs_diff(ds) <= 1
+        && (dq == ds || dq.min(ds) > 0)
+    {
+        q.end += dq;
+        s.end += ds;
     }
 }
 

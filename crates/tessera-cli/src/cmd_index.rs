@@ -189,11 +189,9 @@ pub fn ingest(
     }
     for f in &files {
         let mut sink = |item: Item| -> tessera::Result<()> {
-            if strict {
-                if let Item::Skipped(s) = &item {
-                    first_bad.get_or_insert_with(|| s.clone());
-                    return Ok(());
-                }
+            if strict && let Item::Skipped(s) = &item {
+                first_bad.get_or_insert_with(|| s.clone());
+                return Ok(());
             }
             indexer.push(item)
         };
@@ -318,11 +316,7 @@ fn stats(dir: &Path, json: bool) -> Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(Outcome::Done);
     }
-    let per_doc = if s.documents > 0 {
-        s.bytes_on_disk / s.documents
-    } else {
-        0
-    };
+    let per_doc = s.bytes_on_disk.checked_div(s.documents).unwrap_or(0);
     println!("index        {}", dir.display());
     println!(
         "format       version {} (generation {})",

@@ -86,14 +86,13 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(n) = cli.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
+    if let Some(n) = cli.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global()
-        {
-            eprintln!("tessera: cannot set up {n} threads: {e}");
-            return ExitCode::FAILURE;
-        }
+    {
+        eprintln!("tessera: cannot set up {n} threads: {e}");
+        return ExitCode::FAILURE;
     }
     match cli.color {
         ColorWhen::Always => anstream::ColorChoice::Always.write_global(),

@@ -267,13 +267,13 @@ impl Index {
     /// The live document with this id.
     pub fn find(&self, id: &str) -> Option<DocAddr> {
         for (k, v) in self.segments.iter().enumerate().rev() {
-            if let Some(ord) = v.segment.find_id(id) {
-                if !v.deletes.contains(ord) {
-                    return Some(DocAddr {
-                        segment: k as u32,
-                        ord,
-                    });
-                }
+            if let Some(ord) = v.segment.find_id(id)
+                && !v.deletes.contains(ord)
+            {
+                return Some(DocAddr {
+                    segment: k as u32,
+                    ord,
+                });
             }
         }
         None
@@ -658,11 +658,11 @@ impl IndexWriter {
             return true;
         }
         for (k, v) in self.base.segments.iter().enumerate().rev() {
-            if let Some(ord) = v.segment.find_id(id) {
-                if self.base_deletes[k].insert(ord) {
-                    self.base_changed[k] = true;
-                    return true;
-                }
+            if let Some(ord) = v.segment.find_id(id)
+                && self.base_deletes[k].insert(ord)
+            {
+                self.base_changed[k] = true;
+                return true;
             }
         }
         false
@@ -754,10 +754,10 @@ impl IndexWriter {
         };
         let k = self.flushed.len();
         for loc in self.ids.values_mut() {
-            if let Loc::Pending(ord) = *loc {
-                if let Some(new) = remap[ord as usize] {
-                    *loc = Loc::Flushed(k, new);
-                }
+            if let Loc::Pending(ord) = *loc
+                && let Some(new) = remap[ord as usize]
+            {
+                *loc = Loc::Flushed(k, new);
             }
         }
         self.flushed.push(Flushed {

@@ -408,7 +408,7 @@ impl Segment {
         let n = self.docs as usize;
         let expect = |k: usize, rec: usize, what: &str| -> Result<()> {
             let len = self.sections[k].1;
-            if len % rec != 0 {
+            if !len.is_multiple_of(rec) {
                 return Err(Error::corrupt(
                     &self.path,
                     format!("{what} table has a partial record"),

@@ -279,10 +279,8 @@ fn push_token(
             (prev_raw, t.char_len())
         }),
     );
-    if boundary || out.tokens.is_empty() {
-        if let Some(prev) = out.tokens.last_mut() {
-            prev.flags |= SENT_END;
-        }
+    if boundary && let Some(prev) = out.tokens.last_mut() {
+        prev.flags |= SENT_END;
     }
     let mut flags = 0;
     if boundary || out.tokens.is_empty() {

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tessera::index::{Analyzer, IndexSettings, IndexWriter, PreparedDoc, WriterOptions};
+use tessera::index::{Analyzer, IndexSettings, IndexWriter, WriterOptions};
 use tessera::ingest::{IngestOptions, Item, expand_inputs, read_input};
 use tessera::{Engine, Query};
 

@@ -14,7 +14,7 @@ fn num(s: &str, len: usize) -> Option<(u32, &str)> {
     Some((s[..len].parse().ok()?, &s[len..]))
 }
 
-fn expect<'a>(s: &'a str, c: char) -> Option<&'a str> {
+fn expect(s: &str, c: char) -> Option<&str> {
     s.strip_prefix(c)
 }
 

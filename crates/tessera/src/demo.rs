@@ -136,12 +136,13 @@ fn hosts(reuters: &Path, n: usize) -> Result<Vec<String>> {
         let Ok(v) = serde_json::from_str::<Value>(&line) else {
             continue;
         };
-        if let Some(t) = v.get("text").and_then(Value::as_str) {
-            if t.len() >= 1200 && t.matches("\n    ").count() >= 4 {
-                out.push(t.to_string());
-                if out.len() == n {
-                    break;
-                }
+        if let Some(t) = v.get("text").and_then(Value::as_str)
+            && t.len() >= 1200
+            && t.matches("\n    ").count() >= 4
+        {
+            out.push(t.to_string());
+            if out.len() == n {
+                break;
             }
         }
     }

@@ -343,18 +343,18 @@ fn side_span(text: &str, t: &Tokens, start: u32, end: u32, lead: bool, trail: bo
     let mut a = u64::from(first.start);
     if lead {
         a -= u64::from(leading_opening_punct(text, first.byte_start as usize).0);
-    } else if let Some(c) = text[..first.byte_start as usize].chars().next_back() {
-        if bracket_pair(c).is_some_and(|(o, cl)| c == o && inner.contains(cl)) {
-            a -= 1;
-        }
+    } else if let Some(c) = text[..first.byte_start as usize].chars().next_back()
+        && bracket_pair(c).is_some_and(|(o, cl)| c == o && inner.contains(cl))
+    {
+        a -= 1;
     }
     let mut b = u64::from(last.end);
     if trail {
         b += u64::from(trailing_closing_punct(text, last.byte_end as usize).0);
-    } else if let Some(c) = text[last.byte_end as usize..].chars().next() {
-        if bracket_pair(c).is_some_and(|(o, cl)| c == cl && inner.contains(o)) {
-            b += 1;
-        }
+    } else if let Some(c) = text[last.byte_end as usize..].chars().next()
+        && bracket_pair(c).is_some_and(|(o, cl)| c == cl && inner.contains(o))
+    {
+        b += 1;
     }
     (a, b)
 }
@@ -560,7 +560,9 @@ fn build_report(
     };
     let original = remainder(q, &merged);
 
-    let mut per_source: BTreeMap<&str, (usize, Vec<(u64, u64)>, usize)> = BTreeMap::new();
+    // Per source id: passages, their query spans, and a candidate index.
+    type PerSource = (usize, Vec<(u64, u64)>, usize);
+    let mut per_source: BTreeMap<&str, PerSource> = BTreeMap::new();
     for (k, _) in &primaries {
         let f = &all[*k];
         let e = per_source

@@ -369,7 +369,7 @@ fn sniff(input: &InputFile) -> Result<InputFormat> {
 
 enum Line {
     Eof,
-    Line,
+    Complete,
     TooLong(usize),
 }
 
@@ -395,7 +395,7 @@ fn read_line_limited(
             } else if too_long {
                 Line::TooLong(total)
             } else {
-                Line::Line
+                Line::Complete
             });
         }
         let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
@@ -416,7 +416,7 @@ fn read_line_limited(
             return Ok(if too_long {
                 Line::TooLong(total)
             } else {
-                Line::Line
+                Line::Complete
             });
         }
     }
@@ -508,7 +508,7 @@ fn read_jsonl(
         let raw = match read {
             Line::Eof => break,
             Line::TooLong(n) => RawLine::TooLong(n),
-            Line::Line => {
+            Line::Complete => {
                 if !first_seen && !buf.iter().all(u8::is_ascii_whitespace) {
                     first_seen = true;
                     if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {

@@ -113,12 +113,12 @@ fn overlong_lines_are_consumed_without_being_kept() {
     assert!(buf.is_empty());
     assert!(matches!(
         read_line_limited(&mut r, &mut buf, 100).expect("read"),
-        Line::Line
+        Line::Complete
     ));
     assert_eq!(buf, b"short\n");
     assert!(matches!(
         read_line_limited(&mut r, &mut buf, 100).expect("read"),
-        Line::Line
+        Line::Complete
     ));
     assert_eq!(buf, b"zzzzzzzzzz");
     assert!(matches!(
