@@ -898,6 +898,7 @@ impl IndexWriter {
         manifest.segments = self.flushed.iter().map(|f| f.entry.clone()).collect();
         crate::failpoint("before-manifest");
         manifest.write(&self.dir)?;
+        crate::failpoint("after-manifest");
         let new = Index::open_reusing(&self.dir, Some(&self.base))?;
         let old = std::mem::replace(&mut self.base, new);
         self.reset_session();
