@@ -512,7 +512,7 @@ pub struct IndexWriter {
     opts: WriterOptions,
     base_deletes: Vec<Deletes>,
     base_changed: Vec<bool>,
-    pending: SegmentBuilder,
+    pending: Option<SegmentBuilder>,
     flushed: Vec<Flushed>,
     next_segment: u64,
     ids: HashMap<String, Loc>,
@@ -621,7 +621,7 @@ impl IndexWriter {
             opts,
             base_deletes,
             base_changed: vec![false; n],
-            pending: SegmentBuilder::default(),
+            pending: None,
             flushed: Vec::new(),
             ids: HashMap::new(),
             stats: WriteStats::default(),
@@ -642,7 +642,9 @@ impl IndexWriter {
     }
     /// Whether there are changes to commit.
     pub fn has_changes(&self) -> bool {
-        self.pending.len() > 0 || !self.flushed.is_empty() || self.base_changed.iter().any(|c| *c)
+        self.pending.as_ref().is_some_and(|p| p.len() > 0)
+            || !self.flushed.is_empty()
+            || self.base_changed.iter().any(|c| *c)
     }
 
     /// Deletes the live document `id` wherever it is; returns whether there
@@ -650,7 +652,11 @@ impl IndexWriter {
     fn remove(&mut self, id: &str) -> bool {
         if let Some(loc) = self.ids.remove(id) {
             match loc {
-                Loc::Pending(ord) => self.pending.kill(ord),
+                Loc::Pending(ord) => {
+                    if let Some(p) = self.pending.as_mut() {
+                        p.kill(ord);
+                    }
+                }
                 Loc::Flushed(k, ord) => {
                     self.flushed[k].deletes.insert(ord);
                 }
@@ -704,9 +710,13 @@ impl IndexWriter {
             AddOutcome::Added
         };
         let id = doc.id().to_string();
-        let ord = self.pending.push(doc);
+        let ord = self.pending_builder().push(doc)?;
         self.ids.insert(id, Loc::Pending(ord));
-        if self.pending.text_bytes() >= self.opts.segment_bytes {
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.text_bytes() >= self.opts.segment_bytes)
+        {
             self.flush()?;
         }
         Ok(outcome)
@@ -729,36 +739,36 @@ impl IndexWriter {
         Ok(n)
     }
 
+    /// The builder of the next segment, started on first use.
+    fn pending_builder(&mut self) -> &mut SegmentBuilder {
+        if self.pending.is_none() {
+            let name = segment_name(self.next_segment);
+            self.next_segment += 1;
+            self.pending = Some(SegmentBuilder::new(self.dir.join(name)));
+        }
+        self.pending.as_mut().expect("just started")
+    }
+
     /// Writes the pending documents to a new (not yet committed) segment.
     fn flush(&mut self) -> Result<()> {
-        if self.pending.live() == 0 {
-            self.pending = SegmentBuilder::default();
-            return Ok(());
-        }
-        let name = segment_name(self.next_segment);
-        self.next_segment += 1;
-        let builder = std::mem::take(&mut self.pending);
-        // Ordinals in the file skip documents replaced while pending.
-        let mut remap = Vec::with_capacity(builder.len());
-        let mut next = 0u32;
-        for ord in 0..builder.len() as u32 {
-            if builder.is_dead(ord) {
-                remap.push(None);
-            } else {
-                remap.push(Some(next));
-                next += 1;
-            }
-        }
-        let Some((docs, bytes, crc32)) = builder.write(&self.dir.join(&name))? else {
+        let Some(builder) = self.pending.take() else {
             return Ok(());
         };
+        if builder.live() == 0 {
+            builder.abandon();
+            return Ok(());
+        }
+        let name = builder.name();
+        let (docs, bytes, crc32, replaced) = builder.write()?;
         let k = self.flushed.len();
         for loc in self.ids.values_mut() {
-            if let Loc::Pending(ord) = *loc
-                && let Some(new) = remap[ord as usize]
-            {
-                *loc = Loc::Flushed(k, new);
+            if let Loc::Pending(ord) = *loc {
+                *loc = Loc::Flushed(k, ord);
             }
+        }
+        let mut deletes = Deletes::new(docs);
+        for ord in replaced {
+            deletes.insert(ord);
         }
         self.flushed.push(Flushed {
             entry: SegmentEntry {
@@ -769,7 +779,7 @@ impl IndexWriter {
                 deletes: None,
                 deleted: 0,
             },
-            deletes: Deletes::new(docs),
+            deletes,
         });
         crate::failpoint("after-segment-flush");
         Ok(())
@@ -884,8 +894,12 @@ impl IndexWriter {
                 .collect();
             for p in prepared {
                 let p = p?;
-                self.pending.push(p);
-                if self.pending.text_bytes() >= self.opts.segment_bytes {
+                self.pending_builder().push(p)?;
+                if self
+                    .pending
+                    .as_ref()
+                    .is_some_and(|b| b.text_bytes() >= self.opts.segment_bytes)
+                {
                     self.flush()?;
                 }
             }

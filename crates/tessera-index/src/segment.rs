@@ -10,16 +10,16 @@ use crate::doc::{Analysis, DocMeta, Document};
 use crate::error::{Error, IoContext, Result};
 use crate::format::*;
 
-/// Sections of a segment, in file order.
-pub(crate) const SECTIONS: usize = 8;
-const S_DOCS: usize = 0;
-const S_TEXT: usize = 1;
-const S_META: usize = 2;
-const S_IDS: usize = 3;
-const S_ID_ORDER: usize = 4;
-const S_FP_DICT: usize = 5;
-const S_POSTINGS: usize = 6;
-const S_VOCAB: usize = 7;
+/// Sections of a segment, in file order. Texts and metadata come first so
+/// that a segment can be written while documents arrive.
+pub(crate) const SECTIONS: usize = 7;
+const S_STORE: usize = 0;
+const S_DOCS: usize = 1;
+const S_IDS: usize = 2;
+const S_ID_ORDER: usize = 3;
+const S_FP_DICT: usize = 4;
+const S_POSTINGS: usize = 5;
+const S_VOCAB: usize = 6;
 
 pub(crate) const DOC_RECORD: usize = 64;
 const ID_ORDER_RECORD: usize = 4;
@@ -123,17 +123,57 @@ impl PreparedDoc {
     }
 }
 
-/// Accumulates documents of one segment in memory.
-#[derive(Debug, Default)]
+/// One document's entry in the documents table.
+#[derive(Debug, Clone, Copy)]
+struct RecordOut {
+    text_off: u64,
+    meta_off: u64,
+    timestamp: Option<i64>,
+    stored_len: u32,
+    text_bytes: u32,
+    text_chars: u32,
+    text_crc: u32,
+    meta_len: u32,
+    token_count: u32,
+    compressed: bool,
+}
+
+/// Writes one segment while documents arrive: texts and metadata go to the
+/// file at once, and only the documents table, the ids, the postings and
+/// the token frequencies are kept in memory until [`write`].
+///
+/// [`write`]: SegmentBuilder::write
+#[derive(Debug)]
 pub(crate) struct SegmentBuilder {
-    docs: Vec<PreparedDoc>,
+    path: PathBuf,
+    tmp: PathBuf,
+    out: Option<CrcWriter<BufWriter<File>>>,
+    records: Vec<RecordOut>,
+    ids: Vec<String>,
     dead: Vec<bool>,
+    pairs: Vec<(u64, u32)>,
+    df: std::collections::HashMap<u64, u32>,
     text_bytes: u64,
 }
 
 impl SegmentBuilder {
+    /// A builder for the segment file `path` (written under a temporary
+    /// name until [`SegmentBuilder::write`]).
+    pub(crate) fn new(path: PathBuf) -> SegmentBuilder {
+        SegmentBuilder {
+            tmp: path.with_extension("tseg.tmp"),
+            path,
+            out: None,
+            records: Vec::new(),
+            ids: Vec::new(),
+            dead: Vec::new(),
+            pairs: Vec::new(),
+            df: std::collections::HashMap::new(),
+            text_bytes: 0,
+        }
+    }
     pub(crate) fn len(&self) -> usize {
-        self.docs.len()
+        self.records.len()
     }
     pub(crate) fn live(&self) -> usize {
         self.dead.iter().filter(|d| !**d).count()
@@ -141,97 +181,132 @@ impl SegmentBuilder {
     pub(crate) fn text_bytes(&self) -> u64 {
         self.text_bytes
     }
-    /// Adds a document; returns its ordinal.
-    pub(crate) fn push(&mut self, doc: PreparedDoc) -> u32 {
-        self.text_bytes += u64::from(doc.text_bytes);
-        self.docs.push(doc);
-        self.dead.push(false);
-        (self.docs.len() - 1) as u32
+    /// The segment's file name.
+    pub(crate) fn name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
-    /// Drops a document added earlier (it was replaced).
+
+    fn writer(&mut self) -> Result<&mut CrcWriter<BufWriter<File>>> {
+        if self.out.is_none() {
+            let file = File::create(&self.tmp).at(&self.tmp)?;
+            let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, file));
+            let mut head = Vec::new();
+            put_header(&mut head, KIND_SEGMENT);
+            w.write(&head).at(&self.tmp)?;
+            self.out = Some(w);
+        }
+        Ok(self.out.as_mut().expect("just created"))
+    }
+
+    /// Adds a document; returns its ordinal.
+    pub(crate) fn push(&mut self, doc: PreparedDoc) -> Result<u32> {
+        let ord = self.records.len() as u32;
+        let tmp = self.tmp.clone();
+        let w = self.writer()?;
+        let start = w.pos - HEADER_LEN as u64;
+        w.write(&doc.stored_text).at(&tmp)?;
+        w.write(&doc.meta_json).at(&tmp)?;
+        self.records.push(RecordOut {
+            text_off: start,
+            meta_off: start + doc.stored_text.len() as u64,
+            timestamp: doc.timestamp,
+            stored_len: doc.stored_text.len() as u32,
+            text_bytes: doc.text_bytes,
+            text_chars: doc.analysis.char_len,
+            text_crc: doc.text_crc,
+            meta_len: doc.meta_json.len() as u32,
+            token_count: doc.analysis.token_count,
+            compressed: doc.compressed,
+        });
+        self.pairs
+            .extend(doc.analysis.fingerprints.iter().map(|&h| (h, ord)));
+        for &h in &doc.analysis.vocab {
+            *self.df.entry(h).or_insert(0) += 1;
+        }
+        self.ids.push(doc.id);
+        self.dead.push(false);
+        self.text_bytes += u64::from(doc.text_bytes);
+        Ok(ord)
+    }
+    /// Marks a document added earlier as replaced. It stays in the file and
+    /// is listed as deleted when the segment is committed; its postings are
+    /// left out (token frequencies still count it until compaction).
     pub(crate) fn kill(&mut self, ord: u32) {
         self.dead[ord as usize] = true;
     }
-    pub(crate) fn is_dead(&self, ord: u32) -> bool {
-        self.dead[ord as usize]
+
+    /// Discards the segment (nothing live was added).
+    pub(crate) fn abandon(mut self) {
+        if self.out.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 
-    /// Writes the live documents to `path` (via a temporary file and a
-    /// rename). Returns the number of documents written, the file size and
-    /// its checksum. Nothing is written if no document is live.
-    pub(crate) fn write(self, path: &Path) -> Result<Option<(u32, u64, u32)>> {
-        let docs: Vec<PreparedDoc> = self
-            .docs
-            .into_iter()
-            .zip(self.dead)
-            .filter(|(_, dead)| !dead)
-            .map(|(d, _)| d)
-            .collect();
-        if docs.is_empty() {
-            return Ok(None);
-        }
-        let tmp = path.with_extension("tseg.tmp");
-        let file = File::create(&tmp).at(&tmp)?;
-        let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, file));
-        let mut head = Vec::new();
-        put_header(&mut head, KIND_SEGMENT);
-        w.write(&head).at(&tmp)?;
+    /// Finishes the file and renames it into place. Returns the number of
+    /// documents, the file size, its checksum and the ordinals of the
+    /// documents that were replaced while the segment was built.
+    pub(crate) fn write(mut self) -> Result<(u32, u64, u32, Vec<u32>)> {
+        let tmp = self.tmp.clone();
+        let n = self.records.len();
         let mut sections = [(0u64, 0u64); SECTIONS];
+        let mut w = match self.out.take() {
+            Some(w) => w,
+            None => {
+                self.writer()?;
+                self.out.take().expect("writer created")
+            }
+        };
+        sections[S_STORE] = (HEADER_LEN as u64, w.pos - HEADER_LEN as u64);
 
-        // Docs table (offsets into the text, meta and ids sections).
+        // Documents table.
         let start = w.pos;
-        let (mut text_off, mut meta_off, mut id_off) = (0u64, 0u64, 0u64);
-        let mut rec = Vec::with_capacity(DOC_RECORD);
-        for d in &docs {
-            rec.clear();
-            put_u64(&mut rec, text_off);
-            put_u64(&mut rec, meta_off);
-            put_i64(&mut rec, d.timestamp.unwrap_or(0));
-            put_u32(&mut rec, d.stored_text.len() as u32);
-            put_u32(&mut rec, d.text_bytes);
-            put_u32(&mut rec, d.analysis.char_len);
-            put_u32(&mut rec, d.text_crc);
-            put_u32(&mut rec, d.meta_json.len() as u32);
-            put_u32(&mut rec, d.analysis.token_count);
+        let mut rec = Vec::with_capacity(n * DOC_RECORD);
+        let mut id_off = 0u64;
+        for (r, id) in self.records.iter().zip(&self.ids) {
+            put_u64(&mut rec, r.text_off);
+            put_u64(&mut rec, r.meta_off);
+            put_i64(&mut rec, r.timestamp.unwrap_or(0));
+            put_u32(&mut rec, r.stored_len);
+            put_u32(&mut rec, r.text_bytes);
+            put_u32(&mut rec, r.text_chars);
+            put_u32(&mut rec, r.text_crc);
+            put_u32(&mut rec, r.meta_len);
+            put_u32(&mut rec, r.token_count);
             put_u32(&mut rec, id_off as u32);
-            put_u32(&mut rec, d.id.len() as u32);
+            put_u32(&mut rec, id.len() as u32);
             let mut flags = 0;
-            if d.compressed {
+            if r.compressed {
                 flags |= FLAG_ZSTD;
             }
-            if d.timestamp.is_some() {
+            if r.timestamp.is_some() {
                 flags |= FLAG_TIMESTAMP;
             }
             put_u32(&mut rec, flags);
             put_u32(&mut rec, 0);
-            debug_assert_eq!(rec.len(), DOC_RECORD);
-            w.write(&rec).at(&tmp)?;
-            text_off += d.stored_text.len() as u64;
-            meta_off += d.meta_json.len() as u64;
-            id_off += d.id.len() as u64;
+            id_off += id.len() as u64;
         }
         if id_off > u64::from(u32::MAX) {
             return Err(Error::InvalidDocument {
-                id: docs[0].id.clone(),
+                id: self.ids[0].clone(),
                 reason: "ids of one segment exceed 4 GiB".into(),
             });
         }
+        w.write(&rec).at(&tmp)?;
         sections[S_DOCS] = (start, w.pos - start);
-        let blob =
-            |w: &mut CrcWriter<_>, f: &dyn Fn(&PreparedDoc) -> &[u8]| -> Result<(u64, u64)> {
-                let start = w.pos;
-                for d in &docs {
-                    w.write(f(d)).at(&tmp)?;
-                }
-                Ok((start, w.pos - start))
-            };
-        sections[S_TEXT] = blob(&mut w, &|d| &d.stored_text)?;
-        sections[S_META] = blob(&mut w, &|d| &d.meta_json)?;
-        sections[S_IDS] = blob(&mut w, &|d| d.id.as_bytes())?;
+        drop(rec);
+
+        let start = w.pos;
+        for id in &self.ids {
+            w.write(id.as_bytes()).at(&tmp)?;
+        }
+        sections[S_IDS] = (start, w.pos - start);
 
         // Ordinals sorted by id, for binary search.
-        let mut order: Vec<u32> = (0..docs.len() as u32).collect();
-        order.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| self.ids[a as usize].cmp(&self.ids[b as usize]));
         let start = w.pos;
         let mut buf = Vec::with_capacity(order.len() * ID_ORDER_RECORD);
         for o in order {
@@ -240,14 +315,13 @@ impl SegmentBuilder {
         w.write(&buf).at(&tmp)?;
         sections[S_ID_ORDER] = (start, w.pos - start);
 
-        // Fingerprint postings: (hash, ordinal) pairs sorted by hash.
-        let mut pairs: Vec<(u64, u32)> = Vec::new();
-        for (ord, d) in docs.iter().enumerate() {
-            pairs.extend(d.analysis.fingerprints.iter().map(|&h| (h, ord as u32)));
-        }
+        // Fingerprint postings: (hash, ordinal) pairs sorted by hash, the
+        // replaced documents left out.
+        let mut pairs = std::mem::take(&mut self.pairs);
+        pairs.retain(|p| !self.dead[p.1 as usize]);
         pairs.sort_unstable();
-        let mut dict = Vec::new();
-        let mut post = Vec::new();
+        let mut dict = Vec::with_capacity(pairs.len() / 2 * FP_RECORD);
+        let mut post = Vec::with_capacity(pairs.len() * 2);
         let mut k = 0;
         while k < pairs.len() {
             let h = pairs[k].0;
@@ -266,7 +340,7 @@ impl SegmentBuilder {
         }
         if post.len() > u32::MAX as usize {
             return Err(Error::InvalidDocument {
-                id: docs[0].id.clone(),
+                id: self.ids[0].clone(),
                 reason: "postings of one segment exceed 4 GiB".into(),
             });
         }
@@ -280,18 +354,12 @@ impl SegmentBuilder {
         drop((dict, post));
 
         // Token document frequencies.
-        let mut df: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-        for d in &docs {
-            for &h in &d.analysis.vocab {
-                *df.entry(h).or_insert(0) += 1;
-            }
-        }
-        let mut vocab: Vec<(u64, u32)> = df.into_iter().collect();
+        let mut vocab: Vec<(u64, u32)> = std::mem::take(&mut self.df).into_iter().collect();
         vocab.sort_unstable();
         let mut buf = Vec::with_capacity(vocab.len() * VOCAB_RECORD);
-        for (h, n) in vocab {
+        for (h, df) in vocab {
             put_u64(&mut buf, h);
-            put_u32(&mut buf, n);
+            put_u32(&mut buf, df);
         }
         let start = w.pos;
         w.write(&buf).at(&tmp)?;
@@ -303,7 +371,7 @@ impl SegmentBuilder {
             put_u64(&mut foot, off);
             put_u64(&mut foot, len);
         }
-        put_u32(&mut foot, docs.len() as u32);
+        put_u32(&mut foot, n as u32);
         put_u32(&mut foot, 0);
         w.write(&foot).at(&tmp)?;
         let crc = w.hasher.clone().finalize();
@@ -320,12 +388,14 @@ impl SegmentBuilder {
         file.sync_all().at(&tmp)?;
         drop(file);
         crate::failpoint("segment-before-rename");
-        std::fs::rename(&tmp, path).at(path)?;
-        Ok(Some((docs.len() as u32, size, crc)))
+        std::fs::rename(&tmp, &self.path).at(&self.path)?;
+        let dead = (0..n as u32).filter(|&o| self.dead[o as usize]).collect();
+        Ok((n as u32, size, crc, dead))
     }
 }
 
 /// A writer that tracks its position and the crc32 of what went through.
+#[derive(Debug)]
 struct CrcWriter<W: Write> {
     inner: W,
     hasher: crc32fast::Hasher,
@@ -427,8 +497,8 @@ impl Segment {
         expect(S_FP_DICT, FP_RECORD, "fingerprint")?;
         expect(S_VOCAB, VOCAB_RECORD, "vocabulary")?;
         let (text_len, meta_len, ids_len) = (
-            self.sections[S_TEXT].1 as u64,
-            self.sections[S_META].1 as u64,
+            self.sections[S_STORE].1 as u64,
+            self.sections[S_STORE].1 as u64,
             self.sections[S_IDS].1 as u64,
         );
         for ord in 0..self.docs {
@@ -531,7 +601,7 @@ impl Segment {
     /// The text of document `ord`, checked against its checksum.
     pub fn text(&self, ord: u32) -> Result<String> {
         let r = self.record(ord);
-        let stored = &self.section(S_TEXT)
+        let stored = &self.section(S_STORE)
             [r.text_off as usize..(r.text_off + u64::from(r.stored_len)) as usize];
         let bytes = if r.compressed {
             zstd::bulk::decompress(stored, r.text_bytes as usize).map_err(|e| {
@@ -560,7 +630,7 @@ impl Segment {
     /// The metadata of document `ord`.
     pub fn meta(&self, ord: u32) -> Result<DocMeta> {
         let r = self.record(ord);
-        let b = &self.section(S_META)
+        let b = &self.section(S_STORE)
             [r.meta_off as usize..(r.meta_off + u64::from(r.meta_len)) as usize];
         serde_json::from_slice(b)
             .map_err(|e| Error::corrupt(&self.path, format!("metadata of {:?}: {e}", self.id(ord))))

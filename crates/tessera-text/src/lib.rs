@@ -173,8 +173,7 @@ pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
     let mut chars = 0u32;
     // Current token being built: (byte_start, char_start, is_no_space, all_ascii, all_digits).
     let mut cur: Option<(usize, u32, bool, bool, bool)> = None;
-    let mut iter = text.char_indices().peekable();
-    while let Some((b, c)) = iter.next() {
+    for (b, c) in text.char_indices() {
         let (word, nospace, mark) = if c.is_ascii() {
             (c.is_ascii_alphanumeric(), false, false)
         } else {
@@ -206,7 +205,7 @@ pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
                     if word {
                         cur = Some((b, chars, nospace, c.is_ascii(), c.is_ascii_digit()));
                     } else {
-                        seg.gap_char(c, iter.peek().map(|&(_, n)| n));
+                        seg.gap_char(c);
                     }
                 }
             }
@@ -214,7 +213,7 @@ pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
                 if word {
                     cur = Some((b, chars, nospace, c.is_ascii(), c.is_ascii_digit()));
                 } else {
-                    seg.gap_char(c, iter.peek().map(|&(_, n)| n));
+                    seg.gap_char(c);
                 }
             }
         }
@@ -259,8 +258,8 @@ fn push_token(
     let raw = &text[byte_start..byte_end];
     let norm_start = out.norm.len();
     if ascii {
-        out.norm
-            .extend(raw.bytes().map(|b| b.to_ascii_lowercase() as char));
+        out.norm.push_str(raw);
+        out.norm[norm_start..].make_ascii_lowercase();
     } else {
         normalize_into(raw, opts, &mut out.norm);
         if out.norm.len() == norm_start {

@@ -66,8 +66,8 @@ impl Segmenter {
         *self = Segmenter::default();
     }
 
-    /// Feeds one character of the gap; `next` is the character after it.
-    pub(crate) fn gap_char(&mut self, c: char, _next: Option<char>) {
+    /// Feeds one character of the gap.
+    pub(crate) fn gap_char(&mut self, c: char) {
         if c == '\n' {
             if self.newline {
                 self.paragraph = true;
