@@ -8,6 +8,7 @@
 
 mod cmd_eval;
 mod cmd_index;
+mod cmd_serve;
 mod cmd_trace;
 mod progress;
 mod render;
@@ -60,6 +61,8 @@ enum Cmd {
     Eval(cmd_eval::EvalArgs),
     /// Trace the seed article against stand-in sources (builds a demo index).
     Demo(cmd_trace::DemoArgs),
+    /// Serve the HTTP API and the web page over an index.
+    Serve(cmd_serve::ServeArgs),
 }
 
 /// Where the index lives (shared by commands that use one).
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Cmd::Align(a) => cmd_trace::align(a, g),
         Cmd::Eval(a) => cmd_eval::run(a, g),
         Cmd::Demo(a) => cmd_trace::demo(a, g),
+        Cmd::Serve(a) => cmd_serve::run(a, g),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -353,6 +353,17 @@ pub fn read_input(
     }
 }
 
+/// Reads JSON Lines from any reader (an HTTP request body, a buffer);
+/// `name` stands for the input in locations of skipped records.
+pub fn read_jsonl_reader(
+    name: &str,
+    reader: impl BufRead,
+    opts: &IngestOptions,
+    sink: &mut dyn FnMut(Item) -> Result<()>,
+) -> Result<()> {
+    read_jsonl_named(name.to_string(), Box::new(reader), opts, sink)
+}
+
 /// Guesses the format of a file with an unknown extension from its first
 /// bytes: `{` or `[` is JSON, `<` is HTML, anything else text.
 fn sniff(input: &InputFile) -> Result<InputFormat> {
@@ -471,12 +482,20 @@ const PARSE_BATCH_BYTES: usize = 16 << 20;
 
 fn read_jsonl(
     input: &InputFile,
+    reader: Box<dyn BufRead + '_>,
+    opts: &IngestOptions,
+    sink: &mut dyn FnMut(Item) -> Result<()>,
+) -> Result<()> {
+    read_jsonl_named(input.display(), reader, opts, sink)
+}
+
+fn read_jsonl_named(
+    file: String,
     mut reader: Box<dyn BufRead + '_>,
     opts: &IngestOptions,
     sink: &mut dyn FnMut(Item) -> Result<()>,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let file = input.display();
     // JSON escapes can double a text's size; allow for that and metadata.
     let limit = opts.max_doc_bytes.saturating_mul(2).saturating_add(1 << 20);
     let mut buf = Vec::new();

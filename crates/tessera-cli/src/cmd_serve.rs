@@ -1,0 +1,126 @@
+//! `tessera serve`: the HTTP API and web page over an index.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use crate::cmd_index::parse_size;
+use crate::cmd_trace::TuningArgs;
+use crate::{Global, IndexArg, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    index: IndexArg,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: SocketAddr,
+    /// Bearer token required to add or delete documents (never logged).
+    #[arg(long, env = "TESSERA_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Largest request body.
+    #[arg(long, default_value = "16MiB", value_parser = parse_size, value_name = "SIZE")]
+    max_body: usize,
+    /// Longest a trace may run, and a write may wait for its turn (e.g. 30s, 500ms, 2m).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// Traces running at once (default: twice the cores).
+    #[arg(long, value_name = "N")]
+    max_concurrent_traces: Option<usize>,
+    /// Log format (logs go to standard error; RUST_LOG filters them).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Stop by itself after this long (for tests and demos).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    shutdown_after: Option<Duration>,
+    #[command(flatten)]
+    tuning: TuningArgs,
+}
+
+/// Parses durations such as `30s`, `500ms`, `2m` or `1h` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (try 30s)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown duration unit {other:?} (use ms, s, m, h)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+pub fn run(a: ServeArgs, g: Global) -> Result<Outcome> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if g.quiet { "warn" } else { "info" })
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match a.log_format {
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    let mut cfg = tessera_server::Config::new(a.index.index.clone());
+    cfg.addr = a.addr;
+    cfg.token = a.token.filter(|t| !t.is_empty());
+    cfg.max_body_bytes = a.max_body;
+    cfg.request_timeout = a.timeout;
+    if let Some(n) = a.max_concurrent_traces {
+        cfg.max_concurrent_traces = n.max(1);
+    }
+    cfg.trace = a.tuning.config()?;
+    cfg.shutdown_after = a.shutdown_after;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let protected = cfg.token.is_some();
+    runtime.block_on(tessera_server::serve(cfg, |addr| {
+        // The first line on standard output says where to connect (tests and
+        // scripts read it).
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+        if !protected {
+            tracing::warn!(
+                "no token set: anyone who can reach this address can add and delete documents"
+            );
+        }
+    }))?;
+    Ok(Outcome::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
+    }
+}

@@ -1,0 +1,523 @@
+//! `tessera serve`, tested against the real server on a loopback port:
+//! every endpoint, bad requests, the token, the limits, reads during
+//! writes, and the OpenAPI document checked against the real responses.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+
+const WIRE: &str = "On the second and final day of his visit to Moscow, Kerry called for stepping up \
+cooperation between the United States and Russia to thwart jihadist groups and revive the stalled Syria \
+peace process, hours after at least 84 people were killed in an attack in Nice. Officials said the talks \
+would continue next week in Geneva with experts from both sides.";
+
+const SPUN: &str = "The weather was fine in Moscow on Friday. On the second and final day of his visit to \
+Moscow, Kerry called for stepping up cooperation between the United States and Russian Federation to thwart \
+jihadist groups and revive the stalled Syria peace process, hours after at least 84 people were killed in an \
+attack in Nice. Nobody else commented on the matter at all.";
+
+const OIL: &str = "Shares of oil companies rose sharply on Tuesday after the cartel agreed to cut \
+production by a million barrels a day, traders in London and New York said.";
+
+/// A running server, killed when dropped (also if the test panics).
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(index: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--index"])
+            .arg(index)
+            .args(["--addr", "127.0.0.1:0", "--shutdown-after", "300s"])
+            .args(args)
+            .env_remove("TESSERA_TOKEN")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tessera serve");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("read the address line");
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_string();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        let mut stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut l) = sink.lock() {
+                    l.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        Server { child, base, log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Sends a request; returns the status and the body parsed as JSON.
+fn call(method: &str, url: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+    let a = agent();
+    let mut resp = match (method, body) {
+        ("GET", _) => {
+            let mut r = a.get(url);
+            if let Some(t) = token {
+                r = r.header("Authorization", &format!("Bearer {t}"));
+            }
+            r.call()
+        }
+        ("DELETE", _) => {
+            let mut r = a.delete(url);
+            if let Some(t) = token {
+                r = r.header("Authorization", &format!("Bearer {t}"));
+            }
+            r.call()
+        }
+        (_, b) => {
+            let mut r = a.post(url).header("Content-Type", "application/json");
+            if let Some(t) = token {
+                r = r.header("Authorization", &format!("Bearer {t}"));
+            }
+            r.send(b.unwrap_or(""))
+        }
+    }
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_string()
+        .expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+fn index_with(docs: &[Value]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("docs.jsonl");
+    let body: String = docs.iter().map(|d| format!("{d}\n")).collect();
+    std::fs::write(&input, body).expect("write");
+    let index = dir.path().join("idx");
+    let out = Command::new(BIN)
+        .args(["index", "add"])
+        .arg(&input)
+        .arg("--index")
+        .arg(&index)
+        .arg("-q")
+        .output()
+        .expect("index add");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, index)
+}
+
+fn corpus() -> Vec<Value> {
+    vec![
+        json!({"id": "afp-1", "text": WIRE, "title": "Kerry in Moscow", "outlet": "AFP", "date": "2016-07-15T14:00:00Z"}),
+        json!({"id": "copy-2", "text": WIRE, "outlet": "Aggregator", "date": "2016-07-16"}),
+        json!({"id": "oil-3", "text": OIL, "date": "1987-03-01"}),
+    ]
+}
+
+/// Validates responses against the schemas of the served OpenAPI document.
+struct Spec {
+    doc: Value,
+}
+
+impl Spec {
+    fn fetch(server: &Server) -> Spec {
+        let (status, doc) = call("GET", &server.url("/v1/openapi.json"), None, None);
+        assert_eq!(status, 200);
+        assert_eq!(doc["openapi"], "3.1.0");
+        Spec { doc }
+    }
+
+    /// Asserts that `value` matches component schema `name`.
+    fn check(&self, name: &str, value: &Value) {
+        assert!(
+            self.doc["components"]["schemas"].get(name).is_some(),
+            "no schema {name} in the OpenAPI document"
+        );
+        let mut schema = json!({"components": self.doc["components"].clone()});
+        schema["$ref"] = json!(format!("#/components/schemas/{name}"));
+        let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "response does not match schema {name}: {errors:#?}\n{value:#}"
+        );
+    }
+
+    /// Asserts that the document lists this status for this operation.
+    fn documents(&self, path: &str, method: &str, status: u16) {
+        let responses = &self.doc["paths"][path][method]["responses"];
+        assert!(
+            responses.get(status.to_string()).is_some(),
+            "the OpenAPI document does not list {status} for {method} {path}"
+        );
+    }
+}
+
+#[test]
+fn every_endpoint_answers_as_documented() {
+    let (_dir, index) = index_with(&corpus());
+    let token = "s3cret-token-value";
+    let server = Server::start(&index, &["--token", token]);
+    let spec = Spec::fetch(&server);
+
+    let (s, health) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(s, 200);
+    spec.check("Health", &health);
+    assert_eq!(health["documents"], 3);
+
+    let (s, stats) = call("GET", &server.url("/v1/stats"), None, None);
+    assert_eq!(s, 200);
+    spec.check("IndexStats", &stats);
+
+    // Trace an article.
+    let body = json!({"text": SPUN, "id": "q1", "title": "Kerry meets Putin"}).to_string();
+    let (s, report) = call("POST", &server.url("/v1/trace"), None, Some(&body));
+    assert_eq!(s, 200, "{report}");
+    spec.check("TraceReport", &report);
+    assert_eq!(report["query_id"], "q1");
+    let p = &report["passages"][0];
+    assert_eq!(p["source_id"], "afp-1");
+    assert_eq!(p["alternatives"][0]["source_id"], "copy-2");
+    assert_eq!(p["edits"][0]["source"], "Russia");
+    assert_eq!(p["edits"][0]["query"], "Russian Federation");
+
+    // Trace an indexed document: it is not its own source.
+    let (s, report) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(r#"{"document_id": "afp-1"}"#),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(report["passages"][0]["source_id"], "copy-2");
+
+    // One document.
+    let (s, doc) = call("GET", &server.url("/v1/documents/afp-1"), None, None);
+    assert_eq!(s, 200);
+    spec.check("Document", &doc);
+    assert_eq!(doc["text"], WIRE);
+    assert_eq!(doc["outlet"], "AFP");
+
+    // Writes need the token.
+    let batch = format!(
+        "{}\n{{\"id\": \"broken\"\n{}\n",
+        json!({"id": "new-4", "text": "A brand new article about the harvest of apples in Normandy, where farmers expect a record year after a wet spring and a warm summer."}),
+        json!({"id": "oil-3", "text": OIL, "outlet": "Wire"})
+    );
+    for (t, want) in [(None, 401), (Some("wrong"), 401)] {
+        let (s, e) = call("POST", &server.url("/v1/documents"), t, Some(&batch));
+        assert_eq!(s, want);
+        spec.check("Error", &e);
+        spec.documents("/v1/documents", "post", s);
+        assert_eq!(e["error"]["code"], "unauthorized");
+    }
+    let (s, w) = call(
+        "POST",
+        &server.url("/v1/documents"),
+        Some(token),
+        Some(&batch),
+    );
+    assert_eq!(s, 200, "{w}");
+    spec.check("WriteResponse", &w);
+    assert_eq!(w["added"], 1);
+    assert_eq!(w["replaced"], 1);
+    assert_eq!(w["skipped"], 1);
+    assert_eq!(w["skipped_records"][0]["location"]["line"], 2);
+    assert_eq!(w["documents"], 4);
+    // Read after write.
+    let (_, doc) = call("GET", &server.url("/v1/documents/oil-3"), None, None);
+    assert_eq!(doc["outlet"], "Wire");
+    let (_, health) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(health["generation"], 2);
+
+    // strict: a bad record refuses the whole batch.
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/documents?strict=true"),
+        Some(token),
+        Some(&batch),
+    );
+    assert_eq!(s, 422);
+    spec.check("Error", &e);
+    spec.documents("/v1/documents", "post", 422);
+    let (_, health) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(health["generation"], 2, "nothing was committed");
+
+    // Delete.
+    let (s, e) = call("DELETE", &server.url("/v1/documents/new-4"), None, None);
+    assert_eq!(s, 401);
+    spec.check("Error", &e);
+    let (s, w) = call(
+        "DELETE",
+        &server.url("/v1/documents/new-4"),
+        Some(token),
+        None,
+    );
+    assert_eq!(s, 200);
+    spec.check("WriteResponse", &w);
+    assert_eq!(w["deleted"], 1);
+    let (s, e) = call("GET", &server.url("/v1/documents/new-4"), None, None);
+    assert_eq!(s, 404);
+    spec.check("Error", &e);
+    spec.documents("/v1/documents/{id}", "get", 404);
+    let (s, e) = call(
+        "DELETE",
+        &server.url("/v1/documents/new-4"),
+        Some(token),
+        None,
+    );
+    assert_eq!(s, 404);
+    spec.documents("/v1/documents/{id}", "delete", 404);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("new-4")),
+        "{e}"
+    );
+
+    // Bad requests.
+    for (body, what) in [
+        ("{bad", "malformed JSON"),
+        (r#"{"text": "a", "document_id": "b"}"#, "exactly one"),
+        (r#"{"texte": "typo"}"#, "unknown field"),
+        (r#"{"text": "   "}"#, "empty"),
+    ] {
+        let (s, e) = call("POST", &server.url("/v1/trace"), None, Some(body));
+        assert_eq!(s, 400, "{body}: {e}");
+        spec.check("Error", &e);
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(what)),
+            "{body}: {e}"
+        );
+    }
+    spec.documents("/v1/trace", "post", 400);
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(r#"{"document_id": "nope"}"#),
+    );
+    assert_eq!(s, 404);
+    spec.check("Error", &e);
+    spec.documents("/v1/trace", "post", 404);
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/documents"),
+        Some(token),
+        Some("\n\n"),
+    );
+    assert_eq!(s, 400);
+    spec.check("Error", &e);
+    let (s, e) = call("GET", &server.url("/v1/no/such/thing"), None, None);
+    assert_eq!(s, 404);
+    spec.check("Error", &e);
+
+    // Metrics and the page.
+    let (s, m) = call("GET", &server.url("/metrics"), None, None);
+    assert_eq!(s, 200);
+    let m = m.as_str().expect("text").to_string();
+    assert!(
+        m.contains(
+            r#"tessera_http_requests_total{method="POST",route="/v1/trace",status="200"} 2"#
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains("tessera_http_request_duration_seconds_bucket"),
+        "{m}"
+    );
+    assert!(m.contains("tessera_index_documents 3"), "{m}");
+    let (s, page) = call("GET", &server.url("/"), None, None);
+    assert_eq!(s, 200);
+    assert!(page.as_str().is_some_and(|p| p.contains("<html")), "{page}");
+
+    // Every documented operation was exercised above with a documented status.
+    for (path, method, status) in [
+        ("/v1/health", "get", 200),
+        ("/v1/stats", "get", 200),
+        ("/v1/trace", "post", 200),
+        ("/v1/documents", "post", 200),
+        ("/v1/documents/{id}", "get", 200),
+        ("/v1/documents/{id}", "delete", 200),
+    ] {
+        spec.documents(path, method, status);
+    }
+
+    // The token is never logged.
+    let log = server.log();
+    assert!(log.contains("route=/v1/documents"), "{log}");
+    assert!(
+        !log.contains(token),
+        "the token leaked into the log:\n{log}"
+    );
+}
+
+#[test]
+fn limits_give_clear_errors() {
+    let (_dir, index) = index_with(&corpus());
+    let server = Server::start(&index, &["--max-body", "2KB"]);
+    let spec = Spec::fetch(&server);
+    let big = json!({"text": "word ".repeat(1000)}).to_string();
+    let (s, e) = call("POST", &server.url("/v1/trace"), None, Some(&big));
+    assert_eq!(s, 413, "{e}");
+    spec.check("Error", &e);
+    spec.documents("/v1/trace", "post", 413);
+    assert_eq!(e["error"]["code"], "payload_too_large");
+    let (s, e) = call("POST", &server.url("/v1/documents"), None, Some(&big));
+    assert_eq!(s, 413, "{e}");
+    // A long article cannot be traced within a millisecond.
+    drop(server);
+    let server = Server::start(&index, &["--timeout", "1ms"]);
+    let long: String = std::iter::repeat_n(SPUN, 800).collect::<Vec<_>>().join(" ");
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": long}).to_string()),
+    );
+    assert!(s == 504 || s == 503, "{s} {e}");
+    spec.check("Error", &e);
+    spec.documents("/v1/trace", "post", s);
+}
+
+#[test]
+fn reads_continue_while_a_large_batch_is_written() {
+    let (_dir, index) = index_with(&corpus());
+    let token = "t";
+    let server = Server::start(&index, &["--token", token]);
+    let batch: String = (0..4000)
+        .map(|k| {
+            format!(
+                "{}\n",
+                json!({"id": format!("bulk-{k}"), "text": format!("Bulk article {k}: {OIL} Figures for batch {k} were {} and {}.", k * 7, k * 13)})
+            )
+        })
+        .collect();
+    let url = server.url("/v1/documents");
+    let writer = std::thread::spawn(move || call("POST", &url, Some(token), Some(&batch)));
+    let body = json!({"text": SPUN}).to_string();
+    let mut reads = 0;
+    while !writer.is_finished() || reads < 5 {
+        let (s, r) = call("POST", &server.url("/v1/trace"), None, Some(&body));
+        assert_eq!(s, 200, "{r}");
+        assert_eq!(r["passages"][0]["source_id"], "afp-1");
+        reads += 1;
+    }
+    let (s, w) = writer.join().expect("writer thread");
+    assert_eq!(s, 200, "{w}");
+    assert_eq!(w["added"], 4000);
+    let (_, health) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(health["documents"], 4003);
+}
+
+#[test]
+fn a_cli_writer_holding_the_index_gives_409() {
+    let (dir, index) = index_with(&corpus());
+    let server = Server::start(&index, &[]);
+    // `index add -` holds the writer lock while it reads standard input.
+    let mut cli = Command::new(BIN)
+        .args(["index", "add", "-", "--index"])
+        .arg(&index)
+        .arg("-q")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cli writer");
+    let mut stdin = cli.stdin.take().expect("stdin");
+    // Writing more than a pipe buffer means the CLI is reading, so it holds the lock.
+    let line = format!("{}\n", json!({"id": "from-cli", "text": OIL}));
+    let mut sent = 0;
+    while sent < (1 << 20) {
+        stdin.write_all(line.as_bytes()).expect("feed the cli");
+        sent += line.len();
+    }
+    let body = format!("{}\n", json!({"id": "from-api", "text": OIL}));
+    let (s, e) = call("POST", &server.url("/v1/documents"), None, Some(&body));
+    assert_eq!(s, 409, "{e}");
+    assert_eq!(e["error"]["code"], "index_locked");
+    drop(stdin);
+    let out = cli.wait_with_output().expect("cli");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Once the CLI is done, the server's next write succeeds and sees its commit.
+    let (s, w) = call("POST", &server.url("/v1/documents"), None, Some(&body));
+    assert_eq!(s, 200, "{w}");
+    assert_eq!(w["documents"], 5);
+    drop(dir);
+}
+
+#[test]
+fn a_new_directory_becomes_an_empty_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&dir.path().join("fresh"), &[]);
+    let (s, h) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(s, 200);
+    assert_eq!(h["documents"], 0);
+    let body: String = corpus().iter().map(|d| format!("{d}\n")).collect();
+    let (s, w) = call("POST", &server.url("/v1/documents"), None, Some(&body));
+    assert_eq!(s, 200, "{w}");
+    let (s, r) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": SPUN}).to_string()),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(r["passages"][0]["source_id"], "afp-1");
+}

@@ -1,0 +1,451 @@
+//! Routes and handlers.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use tessera::Query as TraceQuery;
+use tessera::index::{DuplicatePolicy, IndexWriter, WriterOptions};
+use tessera::ingest::{Indexer, IngestOptions, Item, Skipped, read_jsonl_reader};
+use tessera::report::TraceReport;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::metrics::{RequestLabels, RouteLabels};
+
+const INDEX_HTML: &str = include_str!("../assets/index.html");
+const APP_JS: &str = include_str!("../assets/app.js");
+const APP_CSS: &str = include_str!("../assets/app.css");
+const OPENAPI: &str = include_str!("../assets/openapi.json");
+
+type Shared = Arc<AppState>;
+
+pub(crate) fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/assets/app.js", get(app_js))
+        .route("/assets/app.css", get(app_css))
+        .route("/v1/health", get(health))
+        .route("/v1/stats", get(stats))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/trace", post(trace))
+        .route("/v1/documents", post(add_documents))
+        .route(
+            "/v1/documents/{id}",
+            get(get_document).delete(delete_document),
+        )
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .with_state(state)
+}
+
+/// Counts and times every request, and logs it (never its headers).
+async fn observe(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let secs = start.elapsed().as_secs_f64();
+    st.metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method: method.to_string(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    st.metrics
+        .latency
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
+        .observe(secs);
+    tracing::info!(method = %method, route = %route, status, ms = secs * 1000.0, "request");
+    resp
+}
+
+async fn not_found(method: Method) -> ApiError {
+    ApiError::not_found(format!(
+        "no such endpoint for {method}; see /v1/openapi.json"
+    ))
+}
+
+fn with_type(body: &'static str, content_type: &'static str) -> Response {
+    let mut resp = body.into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+async fn page() -> Response {
+    with_type(INDEX_HTML, "text/html; charset=utf-8")
+}
+
+async fn app_js() -> Response {
+    with_type(APP_JS, "text/javascript; charset=utf-8")
+}
+
+async fn app_css() -> Response {
+    with_type(APP_CSS, "text/css; charset=utf-8")
+}
+
+async fn openapi() -> Response {
+    with_type(OPENAPI, "application/json")
+}
+
+async fn metrics(State(st): State<Shared>) -> Response {
+    let mut resp = st.metrics.encode().into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    resp
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    documents: u64,
+    generation: u64,
+    version: &'static str,
+}
+
+async fn health(State(st): State<Shared>) -> axum::Json<Health> {
+    let engine = st.engine();
+    axum::Json(Health {
+        status: "ok",
+        documents: engine.index().num_docs(),
+        generation: engine.index().manifest().generation,
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+async fn stats(
+    State(st): State<Shared>,
+) -> Result<axum::Json<tessera::index::IndexStats>, ApiError> {
+    let engine = st.engine();
+    let stats = blocking(move || Ok(engine.index().stats())).await?;
+    Ok(axum::Json(stats))
+}
+
+/// Reads a whole request body, refusing more than the configured limit.
+async fn read_body(st: &AppState, body: Body) -> Result<axum::body::Bytes, ApiError> {
+    let limit = st.cfg.max_body_bytes;
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.to_string().contains("length limit"))
+            || e.to_string().contains("length limit");
+        if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("request body is larger than the limit of {limit} bytes"),
+            )
+        } else {
+            ApiError::bad_request(format!("cannot read the request body: {e}"))
+        }
+    })
+}
+
+/// Runs blocking work (index access, alignment) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+}
+
+/// Checks the bearer token of a write request, in constant time.
+fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = &st.cfg.token else {
+        return Ok(());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let ok = given.is_some_and(|g| {
+        let (a, b) = (g.as_bytes(), token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this endpoint needs an `Authorization: Bearer <token>` header with the server's token",
+        ))
+    }
+}
+
+/// Body of `POST /v1/trace`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TraceRequest {
+    /// The article to trace.
+    text: Option<String>,
+    /// Or the id of an indexed document (excluded from its own sources).
+    document_id: Option<String>,
+    /// The query id to report (default "query").
+    id: Option<String>,
+    /// The article's headline.
+    title: Option<String>,
+    /// An indexed document never to report as a source.
+    exclude_id: Option<String>,
+}
+
+async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceReport>, ApiError> {
+    let bytes = read_body(&st, body).await?;
+    let req: TraceRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+    if req.text.is_some() == req.document_id.is_some() {
+        return Err(ApiError::bad_request(
+            "give exactly one of `text` and `document_id`",
+        ));
+    }
+    if req.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ApiError::bad_request("`text` is empty"));
+    }
+    let timeout = st.cfg.request_timeout;
+    let started = Instant::now();
+    let permit = tokio::time::timeout(timeout, Arc::clone(&st.traces).acquire_owned())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "{} traces are running and none finished within the {:.0} s timeout; retry later",
+                    st.cfg.max_concurrent_traces,
+                    timeout.as_secs_f64()
+                ),
+            )
+        })?
+        .map_err(|_| ApiError::internal("the trace limiter is closed"))?;
+    let engine = st.engine();
+    let st2 = Arc::clone(&st);
+    st.metrics.traces_in_flight.inc();
+    let work = blocking(move || {
+        let _permit = permit;
+        let report = match (&req.text, &req.document_id) {
+            (_, Some(doc)) => engine.trace_id(doc)?,
+            (Some(text), None) => {
+                let exclude = match &req.exclude_id {
+                    Some(id) => Some(engine.index().find(id).ok_or_else(|| {
+                        ApiError::not_found(format!("document {id:?} is not in the index"))
+                    })?),
+                    None => None,
+                };
+                engine.trace(&TraceQuery {
+                    id: req.id.as_deref().unwrap_or("query"),
+                    title: req.title.as_deref(),
+                    text,
+                    exclude,
+                })?
+            }
+            (None, None) => return Err(ApiError::bad_request("nothing to trace")),
+        };
+        st2.metrics.passages.inc_by(report.passages.len() as u64);
+        Ok(report)
+    });
+    let remaining = timeout.saturating_sub(started.elapsed());
+    let result = tokio::time::timeout(remaining, work).await;
+    st.metrics.traces_in_flight.dec();
+    match result {
+        Ok(r) => r.map(axum::Json),
+        Err(_) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!(
+                "the trace did not finish within {:.0} s",
+                timeout.as_secs_f64()
+            ),
+        )),
+    }
+}
+
+/// Query parameters of `POST /v1/documents`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddParams {
+    /// `replace` (default) or `reject`.
+    on_duplicate: Option<String>,
+    /// Refuse the whole batch at the first bad record.
+    strict: Option<bool>,
+}
+
+/// Answer of a write.
+#[derive(Debug, Serialize)]
+struct WriteResponse {
+    added: u64,
+    replaced: u64,
+    deleted: u64,
+    skipped: u64,
+    rejected_duplicates: u64,
+    skipped_records: Vec<Skipped>,
+    documents: u64,
+    generation: u64,
+}
+
+async fn add_documents(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    Query(params): Query<AddParams>,
+    body: Body,
+) -> Result<axum::Json<WriteResponse>, ApiError> {
+    authorize(&st, &headers)?;
+    let duplicates = match params.on_duplicate.as_deref() {
+        None | Some("replace") => DuplicatePolicy::Replace,
+        Some("reject") => DuplicatePolicy::Reject,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "on_duplicate must be `replace` or `reject`, not {other:?}"
+            )));
+        }
+    };
+    let strict = params.strict.unwrap_or(false);
+    let bytes = read_body(&st, body).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "the body holds no document (JSON Lines expected)",
+        ));
+    }
+    let guard = tokio::time::timeout(st.cfg.request_timeout, Arc::clone(&st.writes).lock_owned())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "another write is still running; retry later",
+            )
+        })?;
+    let st2 = Arc::clone(&st);
+    let resp = blocking(move || {
+        let _guard = guard;
+        let opts = WriterOptions {
+            duplicates,
+            ..WriterOptions::default()
+        };
+        let mut w = IndexWriter::open(&st2.cfg.index, opts)?;
+        let mut indexer = Indexer::new(&mut w);
+        let mut first_bad: Option<Skipped> = None;
+        let ingest = IngestOptions::default();
+        read_jsonl_reader("request body", &bytes[..], &ingest, &mut |item| {
+            if strict && let Item::Skipped(s) = &item {
+                first_bad.get_or_insert_with(|| s.clone());
+                return Ok(());
+            }
+            indexer.push(item)
+        })?;
+        if let Some(s) = first_bad {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_document",
+                format!("{s} (strict: nothing was added)"),
+            ));
+        }
+        let report = indexer.finish()?;
+        w.commit()?;
+        let index = w.index().reopen()?;
+        let resp = WriteResponse {
+            added: report.added,
+            replaced: report.replaced,
+            deleted: 0,
+            skipped: report.skipped,
+            rejected_duplicates: report.rejected_duplicates,
+            skipped_records: report.skipped_records,
+            documents: index.num_docs(),
+            generation: index.manifest().generation,
+        };
+        st2.publish(index);
+        Ok(resp)
+    })
+    .await?;
+    Ok(axum::Json(resp))
+}
+
+/// A document as `GET /v1/documents/{id}` returns it.
+#[derive(Debug, Serialize)]
+struct DocumentOut {
+    #[serde(flatten)]
+    meta: tessera::index::DocMeta,
+    /// Length of the text in code points.
+    length: u64,
+    text: String,
+}
+
+async fn get_document(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<DocumentOut>, ApiError> {
+    let engine = st.engine();
+    let doc = blocking(move || {
+        let index = engine.index();
+        let addr = index
+            .find(&id)
+            .ok_or_else(|| ApiError::not_found(format!("document {id:?} is not in the index")))?;
+        let text = index.text(addr)?;
+        let meta = index.meta(addr)?;
+        Ok(DocumentOut {
+            meta,
+            length: text.chars().count() as u64,
+            text,
+        })
+    })
+    .await?;
+    Ok(axum::Json(doc))
+}
+
+async fn delete_document(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<axum::Json<WriteResponse>, ApiError> {
+    authorize(&st, &headers)?;
+    let guard = tokio::time::timeout(st.cfg.request_timeout, Arc::clone(&st.writes).lock_owned())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "another write is still running; retry later",
+            )
+        })?;
+    let st2 = Arc::clone(&st);
+    let resp = blocking(move || {
+        let _guard = guard;
+        let mut w = IndexWriter::open(&st2.cfg.index, WriterOptions::default())?;
+        let deleted = w.delete(std::slice::from_ref(&id))?;
+        w.commit()?;
+        let index = w.index().reopen()?;
+        let resp = WriteResponse {
+            added: 0,
+            replaced: 0,
+            deleted,
+            skipped: 0,
+            rejected_duplicates: 0,
+            skipped_records: Vec::new(),
+            documents: index.num_docs(),
+            generation: index.manifest().generation,
+        };
+        st2.publish(index);
+        Ok(resp)
+    })
+    .await?;
+    Ok(axum::Json(resp))
+}

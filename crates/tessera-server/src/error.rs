@@ -1,0 +1,88 @@
+//! JSON errors with the right status codes.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// An error answered to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code (`bad_request`, `not_found`, …).
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    pub(crate) fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+}
+
+impl From<tessera::Error> for ApiError {
+    fn from(e: tessera::Error) -> ApiError {
+        match e {
+            tessera::Error::UnknownDocument(id) => {
+                ApiError::not_found(format!("document {id:?} is not in the index"))
+            }
+            tessera::Error::Index(e) => e.into(),
+            other => ApiError::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tessera::index::Error> for ApiError {
+    fn from(e: tessera::index::Error) -> ApiError {
+        use tessera::index::Error as E;
+        match &e {
+            E::Locked { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "index_locked",
+                "another writer (a `tessera index` command?) holds the index; try again when it is done",
+            ),
+            E::NotFound { ids } => {
+                ApiError::not_found(format!("not in the index: {}", ids.join(", ")))
+            }
+            E::InvalidDocument { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_document",
+                e.to_string(),
+            ),
+            _ => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        resp
+    }
+}

@@ -1,0 +1,211 @@
+//! The HTTP API and web page of tessera.
+//!
+//! [`serve`] runs a server over one embedded index:
+//!
+//! | method and path | what it does |
+//! |---|---|
+//! | `POST /v1/trace` | traces an article (`{"text": …}`) or an indexed document (`{"document_id": …}`) |
+//! | `POST /v1/documents` | adds a batch of documents (JSON Lines body); token-protected |
+//! | `GET /v1/documents/{id}` | one document, text and metadata |
+//! | `DELETE /v1/documents/{id}` | deletes a document; token-protected |
+//! | `GET /v1/stats` | index statistics |
+//! | `GET /v1/health` | liveness and the committed generation |
+//! | `GET /v1/openapi.json` | the OpenAPI 3.1 description of the above |
+//! | `GET /metrics` | Prometheus metrics |
+//! | `GET /` | the web page |
+//!
+//! Reads never wait for writes: every request takes the last committed
+//! snapshot of the index, and a write swaps in a new snapshot after its
+//! commit. Writes are serialized (and also exclude a `tessera index`
+//! command running on the same index, through the index's writer lock).
+//! Limits: request body size, request timeout, concurrent traces. Errors
+//! are JSON objects `{"error": {"code": …, "message": …}}` with the matching
+//! status code. The bearer token, when set, is compared in constant time and
+//! never logged.
+//!
+//! This is the only crate of tessera with an async runtime; tracing itself
+//! runs on blocking threads.
+
+#![warn(missing_docs)]
+
+mod api;
+mod error;
+mod metrics;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tessera::index::{Index, IndexSettings, IndexWriter, WriterOptions};
+use tessera::{Engine, TraceConfig};
+
+pub use error::ApiError;
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The index directory (created, empty, if it does not exist).
+    pub index: PathBuf,
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Bearer token required by the write endpoints, if any.
+    pub token: Option<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a trace may take, and longest a write waits for its turn.
+    pub request_timeout: Duration,
+    /// Traces running at once; further ones wait (up to the timeout).
+    pub max_concurrent_traces: usize,
+    /// Trace settings.
+    pub trace: TraceConfig,
+    /// Stop by itself after this long (for tests and demos).
+    pub shutdown_after: Option<Duration>,
+}
+
+impl Config {
+    /// Defaults for an index directory: 127.0.0.1:7878, 16 MiB bodies, 30 s,
+    /// twice as many concurrent traces as cores.
+    pub fn new(index: PathBuf) -> Config {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Config {
+            index,
+            addr: SocketAddr::from(([127, 0, 0, 1], 7878)),
+            token: None,
+            max_body_bytes: 16 << 20,
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_traces: 2 * cores,
+            trace: TraceConfig::default(),
+            shutdown_after: None,
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) cfg: Config,
+    engine: RwLock<Arc<Engine>>,
+    pub(crate) writes: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) traces: Arc<tokio::sync::Semaphore>,
+    pub(crate) metrics: metrics::Metrics,
+}
+
+impl AppState {
+    /// The last committed snapshot.
+    pub(crate) fn engine(&self) -> Arc<Engine> {
+        match self.engine.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Publishes a new snapshot after a commit.
+    pub(crate) fn publish(&self, index: Index) {
+        let engine = Arc::new(Engine::new(index, self.cfg.trace.clone()));
+        self.metrics.documents.set(engine.index().num_docs() as i64);
+        match self.engine.write() {
+            Ok(mut g) => *g = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+    }
+}
+
+/// Errors starting a server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The index cannot be opened or created.
+    #[error("cannot open the index: {0}")]
+    Index(#[from] tessera::index::Error),
+    /// The address cannot be bound, or the server failed.
+    #[error("{addr}: {source}")]
+    Io {
+        /// The listen address.
+        addr: SocketAddr,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Opens (or creates) the index and builds the shared state.
+fn state(cfg: Config) -> Result<Arc<AppState>, ServeError> {
+    if !cfg.index.join(tessera::index::MANIFEST).exists() {
+        // A new, empty index that documents can be added to over HTTP.
+        let w = IndexWriter::open_or_create(
+            &cfg.index,
+            IndexSettings::default(),
+            WriterOptions::default(),
+        )?;
+        drop(w);
+    }
+    let index = Index::open(&cfg.index)?;
+    let metrics = metrics::Metrics::new();
+    metrics.documents.set(index.num_docs() as i64);
+    let engine = Arc::new(Engine::new(index, cfg.trace.clone()));
+    Ok(Arc::new(AppState {
+        traces: Arc::new(tokio::sync::Semaphore::new(
+            cfg.max_concurrent_traces.max(1),
+        )),
+        cfg,
+        engine: RwLock::new(engine),
+        writes: Arc::new(tokio::sync::Mutex::new(())),
+        metrics,
+    }))
+}
+
+/// The router of a server over the index of `cfg` (for embedding tessera in
+/// another axum application, or for tests).
+pub fn router(cfg: Config) -> Result<axum::Router, ServeError> {
+    Ok(api::router(state(cfg)?))
+}
+
+/// Binds `cfg.addr` and serves until Ctrl-C, SIGTERM or `shutdown_after`.
+/// `on_ready` receives the bound address (useful with port 0).
+pub async fn serve(cfg: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let addr = cfg.addr;
+    let shutdown_after = cfg.shutdown_after;
+    let app = router(cfg)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Io { addr, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| ServeError::Io { addr, source })?;
+    on_ready(bound);
+    tracing::info!(addr = %bound, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal(shutdown_after))
+        .await
+        .map_err(|source| ServeError::Io {
+            addr: bound,
+            source,
+        })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal(after: Option<Duration>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    let timer = async {
+        match after {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => tracing::info!("interrupted"),
+        () = term => tracing::info!("terminated"),
+        () = timer => tracing::info!("shutdown-after elapsed"),
+    }
+}
