@@ -567,7 +567,7 @@ impl IndexWriter {
             if !dir.join(MANIFEST).exists() {
                 Manifest::new(settings).write(dir)?;
             }
-            return Self::start(dir, lock, opts);
+            return Self::start(dir, lock, opts, None);
         }
         Self::open(dir, opts)
     }
@@ -576,7 +576,15 @@ impl IndexWriter {
     pub fn open(dir: &Path, opts: WriterOptions) -> Result<IndexWriter> {
         Manifest::read(dir)?;
         let lock = Self::lock(dir)?;
-        Self::start(dir, lock, opts)
+        Self::start(dir, lock, opts, None)
+    }
+
+    /// Opens the index of an open [`Index`] for writing, reusing the
+    /// segments it has already verified (a long-running server writes
+    /// without re-reading the whole index each time).
+    pub fn open_from(index: &Index, opts: WriterOptions) -> Result<IndexWriter> {
+        let lock = Self::lock(index.dir())?;
+        Self::start(index.dir(), lock, opts, Some(index))
     }
 
     fn lock(dir: &Path) -> Result<File> {
@@ -594,8 +602,15 @@ impl IndexWriter {
         }
     }
 
-    fn start(dir: &Path, lock: File, opts: WriterOptions) -> Result<IndexWriter> {
-        let base = Index::open(dir)?;
+    fn start(
+        dir: &Path,
+        lock: File,
+        opts: WriterOptions,
+        previous: Option<&Index>,
+    ) -> Result<IndexWriter> {
+        // Read the manifest again under the lock: another writer may have
+        // committed since `previous` was opened.
+        let base = Index::open_reusing(dir, previous)?;
         // Remove what a killed writer may have left behind.
         let referenced: std::collections::HashSet<&str> = base
             .manifest

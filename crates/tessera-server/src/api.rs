@@ -341,7 +341,7 @@ async fn add_documents(
             duplicates,
             ..WriterOptions::default()
         };
-        let mut w = IndexWriter::open(&st2.cfg.index, opts)?;
+        let mut w = IndexWriter::open_from(st2.engine().index(), opts)?;
         let mut indexer = Indexer::new(&mut w);
         let mut first_bad: Option<Skipped> = None;
         let ingest = IngestOptions::default();
@@ -429,7 +429,7 @@ async fn delete_document(
     let st2 = Arc::clone(&st);
     let resp = blocking(move || {
         let _guard = guard;
-        let mut w = IndexWriter::open(&st2.cfg.index, WriterOptions::default())?;
+        let mut w = IndexWriter::open_from(st2.engine().index(), WriterOptions::default())?;
         let deleted = w.delete(std::slice::from_ref(&id))?;
         w.commit()?;
         let index = w.index().reopen()?;
