@@ -1,0 +1,356 @@
+// End-to-end test of the tessera web page in headless Chromium.
+//
+//   node page.mjs <base-url> <seed-article-path> <screenshot-path>
+//
+// Opens the page served by `tessera serve` over the demo index, pastes the
+// seed article, traces it and checks what the page shows. Exits 0 when every
+// check passes, 1 with a message naming the failed check otherwise, 2 on a
+// usage error. Uses Debian's chromium (env CHROMIUM, default
+// /usr/bin/chromium): no browser is downloaded, nothing leaves the machine.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const T = 30_000; // every wait has this explicit limit
+const WATCHDOG = 180_000; // the whole run, so that nothing ever hangs
+
+const [base, seedPath, shotPath] = process.argv.slice(2);
+if (!base || !seedPath || !shotPath) {
+  console.error('usage: node page.mjs <base-url> <seed-article-path> <screenshot-path>');
+  process.exit(2);
+}
+const origin = new URL(base).origin;
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+class CheckFailed extends Error {}
+function check(cond, message) {
+  if (!cond) throw new CheckFailed(message);
+}
+const step = (s) => console.log(`· ${s}`);
+
+const watchdog = setTimeout(() => {
+  console.error(`FAIL: the browser test did not finish within ${WATCHDOG / 1000} s`);
+  process.exit(1);
+}, WATCHDOG);
+watchdog.unref();
+
+/** The trace report, asked of the API directly (the page's expectations). */
+async function traceReport(text) {
+  const r = await fetch(`${origin}/v1/trace`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text, id: 'article' }),
+    signal: AbortSignal.timeout(T),
+  });
+  const body = await r.text();
+  check(r.ok, `POST /v1/trace answered ${r.status}: ${body}`);
+  return JSON.parse(body);
+}
+
+/** Text of each passage's highlights in the article view (passage number badges left out). */
+async function highlightTexts(page) {
+  return page.locator('[data-testid="article-text"]').evaluate((root) => {
+    const byPassage = {};
+    for (const m of root.querySelectorAll('mark[data-testid="highlight"]')) {
+      const c = m.cloneNode(true);
+      for (const n of c.querySelectorAll('.pnum')) n.remove();
+      byPassage[m.dataset.passage] = (byPassage[m.dataset.passage] || '') + c.textContent;
+    }
+    const all = root.cloneNode(true);
+    for (const n of all.querySelectorAll('.pnum')) n.remove();
+    return { byPassage, whole: all.textContent };
+  });
+}
+
+/** Checks that every passage is highlighted over exactly its code points. */
+async function checkHighlights(page, report, text, what) {
+  const cps = Array.from(text);
+  const { byPassage, whole } = await highlightTexts(page);
+  check(whole === text, `${what}: the article view does not reproduce the article text exactly`);
+  report.passages.forEach((p, i) => {
+    const want = cps.slice(p.query_offset, p.query_offset + p.query_length).join('');
+    const got = byPassage[i] || '';
+    check(got === want,
+      `${what}: passage ${i + 1} highlights ${JSON.stringify(got.slice(0, 80))}…, expected ${JSON.stringify(want.slice(0, 80))}… (code points ${p.query_offset}..${p.query_offset + p.query_length})`);
+  });
+}
+
+async function waitForResults(page, queryLength) {
+  // The results of this text, or the error the page shows.
+  const done = page.locator(`#results[data-query-length="${queryLength}"]`);
+  const error = page.locator('[data-testid="error"]');
+  await Promise.race([
+    done.waitFor({ state: 'visible', timeout: T }),
+    error.waitFor({ state: 'visible', timeout: T }).then(async () => {
+      throw new CheckFailed(`the page shows an error instead of results: ${await error.innerText()}`);
+    }),
+  ]).catch((e) => {
+    if (e instanceof CheckFailed) throw e;
+    throw new CheckFailed(`no results appeared within ${T / 1000} s (${e.message.split('\n')[0]})`);
+  });
+}
+
+async function main() {
+  const seed = fs.readFileSync(seedPath, 'utf8');
+  check(fs.existsSync(executablePath), `no Chromium at ${executablePath}: apt-get install -y chromium (or set CHROMIUM)`);
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-chromium-'));
+  const problems = []; // console errors, page errors, failed or refused requests
+  let watching = true;
+  const problem = (s) => { if (watching) problems.push(s); };
+
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    timeout: T,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  try {
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(T);
+    page.setDefaultNavigationTimeout(T);
+    page.on('console', (m) => { if (m.type() === 'error') problem(`console error: ${m.text()}`); });
+    page.on('pageerror', (e) => problem(`uncaught exception in the page: ${e.message}`));
+    page.on('requestfailed', (r) => problem(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
+    page.on('response', (r) => { if (r.status() >= 400) problem(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`); });
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:')) problem(`request outside the server: ${u}`);
+    });
+
+    step(`open ${base}`);
+    const resp = await page.goto(base, { waitUntil: 'load', timeout: T });
+    check(resp && resp.ok(), `GET ${base} answered ${resp && resp.status()}`);
+    await page.getByRole('textbox', { name: 'Article text' }).waitFor({ state: 'visible' });
+    await page.locator('[data-testid="index-info"]').filter({ hasText: 'documents' }).waitFor({ timeout: T })
+      .catch(() => { throw new CheckFailed('the page does not show the index size from /v1/health'); });
+
+    // ------------------------------------------------------------ the seed article
+    step('paste the seed article and press Trace');
+    const expected = await traceReport(seed);
+    await page.fill('[data-testid="article-input"]', seed);
+    await page.click('[data-testid="trace-button"]');
+    await waitForResults(page, expected.query_length);
+
+    step('summary');
+    const nPassages = await page.locator('[data-testid="passage"]').count();
+    check(nPassages >= 5, `at least 5 passages expected, the page shows ${nPassages}`);
+    check(nPassages === expected.passages.length, `the page shows ${nPassages} passages, the API reports ${expected.passages.length}`);
+    const found = (await page.locator('[data-testid="coverage-found"]').innerText()).replace(/\s+/g, ' ');
+    const wantFound = `${(100 * expected.coverage).toFixed(1)}%`;
+    check(found.includes(wantFound), `the summary shows "${found}", expected the share found elsewhere ${wantFound}`);
+    const original = await page.locator('[data-testid="coverage-original"]').innerText();
+    check(original.includes(`${(100 * expected.original_share).toFixed(1)}%`), `the summary's original share is "${original}"`);
+    const pCount = await page.locator('[data-testid="passage-count"]').innerText();
+    check(pCount.includes(String(nPassages)), `the summary's passage count is "${pCount}", expected ${nPassages}`);
+    const sCount = await page.locator('[data-testid="source-count"]').innerText();
+    check(sCount.includes(String(expected.sources.length)), `the summary's source count is "${sCount}"`);
+
+    step('sources');
+    for (const id of ['standin-afp', 'standin-reuters', 'standin-ani']) {
+      const s = page.locator(`[data-testid="source"][data-source-id="${id}"]`);
+      check(await s.count() === 1, `source ${id} is not in the sources list`);
+      check(await s.isVisible(), `source ${id} is not visible`);
+      check((await s.innerText()).includes(id), `source ${id}'s entry does not name it`);
+    }
+
+    step('substitutions');
+    const sub = page.locator('[data-testid="substitution"]').filter({ hasText: 'Russian Federation' });
+    check(await sub.count() >= 1, 'no substitution naming "Russian Federation" is shown');
+    const subText = (await sub.first().innerText()).replace(/\s+/g, ' ');
+    check(/\bRussia\b.*\bRussian Federation\b/.test(subText), `the substitution reads "${subText}", expected Russia → Russian Federation`);
+    check(/(×|x|\*)\s*4\b/.test(subText), `the substitution "${subText}" does not show the count 4`);
+
+    step('article highlights');
+    const marks = page.locator('[data-testid="article-text"] mark[data-testid="highlight"]');
+    check(await marks.count() >= 5, `expected at least 5 highlighted passages in the article, found ${await marks.count()}`);
+    check(await marks.first().isVisible(), 'the first highlight of the article is not visible');
+    await checkHighlights(page, expected, seed, 'seed article');
+    const subMarks = page.locator('[data-testid="article-text"] .edit-sub').filter({ hasText: 'Russian Federation' });
+    check(await subMarks.count() === 4, `expected 4 marked replacements "Russian Federation" in the article, found ${await subMarks.count()}`);
+
+    step('colours match between the sources list, the article and the passages');
+    const colours = await page.evaluate(() => {
+      const out = {};
+      for (const li of document.querySelectorAll('[data-testid="source"]')) {
+        const id = li.dataset.sourceId;
+        const mark = document.querySelector(`[data-testid="article-text"] mark[data-source-id="${CSS.escape(id)}"]`);
+        const card = document.querySelector(`[data-testid="passage"][data-source-id="${CSS.escape(id)}"]`);
+        out[id] = {
+          list: getComputedStyle(li).borderLeftColor,
+          mark: mark && getComputedStyle(mark).borderBottomColor,
+          card: card && getComputedStyle(card).borderLeftColor,
+        };
+      }
+      return out;
+    });
+    const seen = new Set();
+    for (const [id, c] of Object.entries(colours)) {
+      check(c.list === c.mark && c.list === c.card, `source ${id} has different colours: list ${c.list}, article ${c.mark}, passage ${c.card}`);
+      check(!seen.has(c.list), `two sources share the colour ${c.list}`);
+      seen.add(c.list);
+    }
+
+    step('passages side by side');
+    await page.locator('[data-testid="passage-source"] .loading').first().waitFor({ state: 'detached', timeout: T })
+      .catch(() => { throw new CheckFailed('the source column of the passages never finished loading'); });
+    check(await page.locator('[data-testid="passage-source"] .loading').count() === 0, 'some source columns are still loading');
+    for (const [i, p] of expected.passages.entries()) {
+      const card = page.locator(`#passage-${i + 1}`);
+      const src = (await card.locator('[data-testid="passage-source"]').innerText()).trim();
+      check(src.length > 0, `passage ${i + 1} shows no source text`);
+      check(await card.locator('[data-testid="score"]').innerText() === `score ${p.score.toFixed(2)}`, `passage ${i + 1} does not show its score ${p.score}`);
+    }
+    const reuters = page.locator('[data-testid="passage"][data-source-id="standin-reuters"]').first();
+    check(await reuters.locator('[data-testid="passage-article"] .edit-sub').filter({ hasText: 'Russian Federation' }).count() >= 1,
+      'the Reuters passage does not mark "Russian Federation" in the article column');
+    check(await reuters.locator('[data-testid="passage-source"] .edit-sub').filter({ hasText: /^Russia$/ }).count() >= 1,
+      'the Reuters passage does not mark "Russia" in the source column');
+
+    step('earliest source and alternatives of the AFP passage');
+    const afp = page.locator('[data-testid="passage"][data-source-id="standin-afp"]');
+    check(await afp.count() >= 1, 'no passage from standin-afp');
+    const earliest = afp.first().locator('[data-testid="earliest"]');
+    check(await earliest.isVisible(), 'the AFP passage does not show its earliest source');
+    const earliestText = await earliest.innerText();
+    const wantEarliest = expected.passages.find((p) => p.source_id === 'standin-afp').earliest.source_id;
+    check(earliestText.includes(wantEarliest) && await earliest.getAttribute('data-source-id') === wantEarliest,
+      `the AFP passage's earliest source reads "${earliestText}", expected ${wantEarliest}`);
+    const alt = afp.first().locator('[data-testid="alternative"][data-source-id="standin-aggregator"]');
+    check(await alt.count() === 1 && await alt.isVisible(), 'standin-aggregator is not shown as an alternative of the AFP passage');
+    check((await alt.innerText()).includes('standin-aggregator'), 'the alternative does not name standin-aggregator');
+
+    step('open the full text of standin-reuters');
+    await page.locator('[data-testid="source"][data-source-id="standin-reuters"] [data-testid="open-source"]').click();
+    const dialog = page.locator('[data-testid="source-dialog"]');
+    await dialog.waitFor({ state: 'visible', timeout: T });
+    await dialog.locator('[data-testid="source-text"]').filter({ hasText: 'Russia would confine air strikes' }).waitFor({ timeout: T })
+      .catch(() => { throw new CheckFailed('the full text of standin-reuters does not contain "Russia would confine air strikes"'); });
+    const srcMarks = dialog.locator('[data-testid="source-text"] mark');
+    const wantMarks = expected.passages.filter((p) => p.source_id === 'standin-reuters').length;
+    check(await srcMarks.count() >= wantMarks, `the full text highlights ${await srcMarks.count()} spans, expected ${wantMarks}`);
+    const dialogColour = await srcMarks.first().evaluate((m) => getComputedStyle(m).borderBottomColor);
+    check(dialogColour === colours['standin-reuters'].list, `the full text is highlighted in ${dialogColour}, the source's colour is ${colours['standin-reuters'].list}`);
+    await page.screenshot({ path: shotPath.replace(/(\.png)?$/i, '-source.png'), timeout: T });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: T });
+
+    step('no console errors, no failed requests');
+    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
+
+    step(`screenshot ${shotPath}`);
+    fs.mkdirSync(path.dirname(path.resolve(shotPath)), { recursive: true });
+    await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); });
+    await page.screenshot({ path: shotPath, fullPage: true, timeout: T });
+
+    // ------------------------------------------------------------ characters outside the BMP
+    step('characters outside the BMP (emoji, CJK extension B) before the article');
+    const astral = `😀 𠀀𠀁 Emoji 👍🏽 and rare CJK: 𪚥.\n${seed}`;
+    const expectedAstral = await traceReport(astral);
+    check(expectedAstral.passages.length === expected.passages.length, 'the astral prefix changed the trace (unexpected)');
+    await page.fill('[data-testid="article-input"]', astral);
+    await page.click('[data-testid="trace-button"]');
+    await waitForResults(page, expectedAstral.query_length);
+    await checkHighlights(page, expectedAstral, astral, 'article with astral characters');
+    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
+
+    // ------------------------------------------------------------ an HTML file
+    step('open an .html file: tags stripped in the page, title taken');
+    const html = '<!doctype html><html><head><title>Page title</title><style>p{color:red}</style>'
+      + '<script>window.bad = 1</script></head><body><nav>Home | World</nav><h1>Headline</h1>'
+      + '<p>First <b>paragraph</b> &amp; more.</p><p>Second<br>line 😀.</p><img src="/nowhere.png"></body></html>';
+    await page.fill('[data-testid="title-input"]', '');
+    await page.locator('#file-input').setInputFiles({ name: 'story.html', mimeType: 'text/html', buffer: Buffer.from(html) });
+    await page.locator('#file-name').filter({ hasText: 'story.html' }).waitFor({ timeout: T })
+      .catch(() => { throw new CheckFailed('loading an .html file did not confirm it'); });
+    const loaded = await page.inputValue('[data-testid="article-input"]');
+    check(loaded === 'Headline\n\nFirst paragraph & more.\n\nSecond\nline 😀.',
+      `the .html file became ${JSON.stringify(loaded)}`);
+    check(await page.inputValue('[data-testid="title-input"]') === 'Page title', 'the .html file\'s title was not taken');
+    check(await page.evaluate(() => window.bad === undefined), 'a script of the loaded .html file ran');
+    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
+
+    step('drop a .txt file onto the page');
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['Dropped 𠀀 text\nsecond line'], 'dropped.txt', { type: 'text/plain' }));
+      const target = document.querySelector('[data-testid="summary"]');
+      target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.locator('#file-name').filter({ hasText: 'dropped.txt' }).waitFor({ timeout: T })
+      .catch(() => { throw new CheckFailed('dropping a .txt file did not load it'); });
+    const dropped = await page.inputValue('[data-testid="article-input"]');
+    check(dropped === 'Dropped 𠀀 text\nsecond line', `the dropped file became ${JSON.stringify(dropped)}`);
+    check(await page.locator('#drop-overlay').isHidden(), 'the drop overlay stays visible after the drop');
+
+    // ------------------------------------------------------------ narrow window
+    step('narrow window: the columns stack, nothing overflows');
+    await page.setViewportSize({ width: 380, height: 800 });
+    const layout = await page.evaluate(() => {
+      const card = document.querySelector('[data-testid="passage"]');
+      const a = card.querySelector('[data-testid="passage-article"]').getBoundingClientRect();
+      const s = card.querySelector('[data-testid="passage-source"]').getBoundingClientRect();
+      const root = document.documentElement;
+      return { stacked: s.top >= a.bottom - 1, overflow: root.scrollWidth - root.clientWidth };
+    });
+    check(layout.stacked, 'in a 380 px window the article and source columns of a passage are not stacked');
+    check(layout.overflow <= 0, `in a 380 px window the page is ${layout.overflow} px wider than the window`);
+    await page.screenshot({ path: shotPath.replace(/(\.png)?$/i, '-narrow.png'), fullPage: true, timeout: T });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // ------------------------------------------------------------ waiting and errors
+    step('waiting message and API error (Ctrl+Enter, the server answers 503)');
+    watching = false; // the 503 below is logged by Chromium on purpose
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/v1/trace', async (route) => {
+      await held;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'busy', message: 'test: 4 traces are running; retry later' } }),
+      });
+    });
+    await page.locator('[data-testid="article-input"]').focus();
+    await page.keyboard.press('Control+Enter');
+    const status = page.locator('[data-testid="status"]');
+    await status.waitFor({ state: 'visible', timeout: T })
+      .catch(() => { throw new CheckFailed('no waiting message while the trace runs'); });
+    check(/Tracing/.test(await status.innerText()), `the waiting message reads "${await status.innerText()}"`);
+    check(await page.locator('[data-testid="trace-button"]').isDisabled(), 'the Trace button is not disabled while tracing');
+    release();
+    const error = page.locator('[data-testid="error"]');
+    await error.waitFor({ state: 'visible', timeout: T })
+      .catch(() => { throw new CheckFailed('no error message after the API answered 503'); });
+    const errorText = await error.innerText();
+    check(errorText.includes('test: 4 traces are running; retry later'), `the error message reads "${errorText}"`);
+    await status.waitFor({ state: 'hidden', timeout: T });
+    check(await page.locator('[data-testid="trace-button"]').isEnabled(), 'the Trace button stays disabled after an error');
+    await page.unroute('**/v1/trace');
+
+    console.log(`PASS: ${nPassages} passages, ${expected.sources.length} sources; screenshot ${shotPath}`);
+  } finally {
+    await context.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => {
+    clearTimeout(watchdog);
+    process.exit(0);
+  },
+  (e) => {
+    console.error(`FAIL: ${e instanceof CheckFailed ? e.message : (e && e.stack) || e}`);
+    process.exit(1);
+  },
+);
