@@ -408,16 +408,22 @@ fn token_offset(t: &Tokens, i: u32) -> u64 {
 fn edits(q: &Prepared<'_>, s: &Prepared<'_>, p: &Passage) -> Vec<Edit> {
     p.edits()
         .into_iter()
-        .map(|e| Edit {
-            op: match e.kind {
-                EditKind::Sub => EditOp::Sub,
-                EditKind::Ins => EditOp::Ins,
-                EditKind::Del => EditOp::Del,
-            },
-            query: token_text(q, &e.q_tokens).to_string(),
-            source: token_text(s, &e.s_tokens).to_string(),
-            query_offset: token_offset(&q.tokens, e.q_tokens.start),
-            source_offset: token_offset(&s.tokens, e.s_tokens.start),
+        .map(|e| {
+            let query = token_text(q, &e.q_tokens).to_string();
+            let source = token_text(s, &e.s_tokens).to_string();
+            Edit {
+                op: match e.kind {
+                    EditKind::Sub => EditOp::Sub,
+                    EditKind::Ins => EditOp::Ins,
+                    EditKind::Del => EditOp::Del,
+                },
+                query_offset: token_offset(&q.tokens, e.q_tokens.start),
+                source_offset: token_offset(&s.tokens, e.s_tokens.start),
+                query_length: query.chars().count() as u64,
+                source_length: source.chars().count() as u64,
+                query,
+                source,
+            }
         })
         .collect()
 }
@@ -496,6 +502,8 @@ fn build_report(
             .min_by_key(|&x| meta[all[x].cand].1)
             .map(|x| Earliest {
                 source_id: meta[all[x].cand].0.id.clone(),
+                title: meta[all[x].cand].0.title.clone(),
+                outlet: meta[all[x].cand].0.outlet.clone(),
                 date: meta[all[x].cand].0.date.clone(),
                 source_offset: all[x].s_chars.0,
                 source_length: all[x].s_chars.1 - all[x].s_chars.0,

@@ -34,6 +34,10 @@ pub struct Edit {
     /// Where the source's words start (for an insertion: where the query's
     /// words would stand in the source).
     pub source_offset: u64,
+    /// Length of `query` in code points.
+    pub query_length: u64,
+    /// Length of `source` in code points.
+    pub source_length: u64,
 }
 
 /// Another source that covers (most of) the same query span.
@@ -67,6 +71,12 @@ pub struct Alternative {
 pub struct Earliest {
     /// Source id.
     pub source_id: String,
+    /// Its headline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Its outlet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlet: Option<String>,
     /// Its date as given (absent when no candidate is dated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
