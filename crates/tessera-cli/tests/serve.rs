@@ -521,3 +521,53 @@ fn a_new_directory_becomes_an_empty_index() {
     assert_eq!(s, 200);
     assert_eq!(r["passages"][0]["source_id"], "afp-1");
 }
+
+#[test]
+fn a_server_killed_during_a_write_loses_nothing_committed() {
+    let (_dir, index) = index_with(&corpus());
+    let server = Server::start(&index, &[]);
+    let batch: String = (0..20_000)
+        .map(|k| format!("{}\n", json!({"id": format!("big-{k}"), "text": format!("{OIL} Entry {k} of a long batch, {} barrels.", k * 3)})))
+        .collect();
+    let url = server.url("/v1/documents");
+    let writer = std::thread::spawn(move || {
+        // The connection breaks when the server dies; that is expected.
+        let _ = agent().post(&url).send(&batch);
+    });
+    // Kill the server while it is reading or writing the batch.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(server);
+    let _ = writer.join();
+    // The index opens, in its last committed state or with the whole batch.
+    let out = Command::new(BIN)
+        .args(["index", "stats", "--json", "--index"])
+        .arg(&index)
+        .output()
+        .expect("stats");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let docs = stats["documents"].as_u64().expect("count");
+    assert!(docs == 3 || docs == 20_003, "documents: {docs}");
+    // And a restarted server serves it and accepts writes.
+    let server = Server::start(&index, &[]);
+    let (s, r) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": SPUN}).to_string()),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(r["passages"][0]["source_id"], "afp-1");
+    let (s, w) = call(
+        "POST",
+        &server.url("/v1/documents"),
+        None,
+        Some(&format!("{}\n", json!({"id": "after", "text": WIRE}))),
+    );
+    assert_eq!(s, 200, "{w}");
+    assert_eq!(w["documents"].as_u64(), Some(docs + 1));
+}
