@@ -8,6 +8,7 @@
 
 mod cmd_eval;
 mod cmd_index;
+mod cmd_scan;
 mod cmd_serve;
 mod cmd_trace;
 mod progress;
@@ -63,6 +64,10 @@ enum Cmd {
     Demo(cmd_trace::DemoArgs),
     /// Serve the HTTP API and the web page over an index.
     Serve(cmd_serve::ServeArgs),
+    /// Find all reuse in a corpus: passage pairs, clusters, copy graph, spin statistics.
+    Scan(cmd_scan::ScanArgs),
+    /// Write a corpus without its near-duplicate copies (or annotate them).
+    Dedup(cmd_scan::DedupArgs),
 }
 
 /// Where the index lives (shared by commands that use one).
@@ -113,6 +118,8 @@ fn main() -> ExitCode {
         Cmd::Eval(a) => cmd_eval::run(a, g),
         Cmd::Demo(a) => cmd_trace::demo(a, g),
         Cmd::Serve(a) => cmd_serve::run(a, g),
+        Cmd::Scan(a) => cmd_scan::scan(a, g),
+        Cmd::Dedup(a) => cmd_scan::dedup(a, g),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

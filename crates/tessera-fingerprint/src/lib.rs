@@ -27,6 +27,8 @@
 
 #![warn(missing_docs)]
 
+pub mod minhash;
+
 /// Mixes a 64-bit value (the finaliser of SplitMix64).
 #[inline]
 pub fn mix64(mut x: u64) -> u64 {

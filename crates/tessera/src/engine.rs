@@ -182,7 +182,7 @@ impl Engine {
     }
 
     /// Candidate sources of a tokenized article, best first.
-    fn candidates(&self, q: &Prepared<'_>, exclude: Option<DocAddr>) -> Result<Vec<DocAddr>> {
+    fn candidates(&self, q: &Prepared<'_>, keep: &dyn Fn(DocAddr) -> bool) -> Result<Vec<DocAddr>> {
         let fp = self.index.analyzer().fingerprinter();
         let mut grams = fp.all_ngrams(&q.tokens.hashes());
         grams.sort_unstable();
@@ -200,7 +200,7 @@ impl Engine {
             postings.clear();
             self.index.postings(h, &mut postings)?;
             for &a in &postings {
-                if Some(a) != exclude {
+                if keep(a) {
                     let e = scores.entry(a).or_insert((0.0, 0));
                     e.0 += w;
                     e.1 += 1;
@@ -219,8 +219,37 @@ impl Engine {
 
     /// Traces one article.
     pub fn trace(&self, query: &Query<'_>) -> Result<TraceReport> {
+        self.trace_filtered(query, &|_| true)
+    }
+
+    /// Traces one article against the candidate sources that `keep`
+    /// accepts (the scan limits them to earlier documents).
+    pub(crate) fn trace_filtered(
+        &self,
+        query: &Query<'_>,
+        keep: &dyn Fn(DocAddr) -> bool,
+    ) -> Result<TraceReport> {
         let q = self.prepare(query.text);
-        let cands = self.candidates(&q, query.exclude)?;
+        let cands = self.candidates(&q, &|a| Some(a) != query.exclude && keep(a))?;
+        self.trace_prepared(query, &q, cands)
+    }
+
+    /// Aligns one article with the given sources only.
+    pub(crate) fn trace_against(
+        &self,
+        query: &Query<'_>,
+        sources: Vec<DocAddr>,
+    ) -> Result<TraceReport> {
+        let q = self.prepare(query.text);
+        self.trace_prepared(query, &q, sources)
+    }
+
+    fn trace_prepared(
+        &self,
+        query: &Query<'_>,
+        q: &Prepared<'_>,
+        cands: Vec<DocAddr>,
+    ) -> Result<TraceReport> {
         let loaded: Vec<Result<(DocAddr, DocMeta, String)>> = cands
             .par_iter()
             .map(|&a| Ok((a, self.index.meta(a)?, self.index.text(a)?)))
@@ -242,7 +271,7 @@ impl Engine {
         let mut all = Vec::new();
         for (cand, (list, s)) in found.into_iter().enumerate() {
             for passage in list {
-                let (q_chars, s_chars) = char_spans(&q, &s, &passage);
+                let (q_chars, s_chars) = char_spans(q, &s, &passage);
                 all.push(Found {
                     cand,
                     passage,
@@ -258,7 +287,7 @@ impl Engine {
             .collect();
         Ok(build_report(
             query,
-            &q,
+            q,
             &all,
             &sources,
             &sources_meta,

@@ -46,6 +46,7 @@ mod error;
 pub mod eval;
 pub mod ingest;
 pub mod report;
+pub mod scan;
 mod weights;
 
 pub use engine::{Engine, Query, TraceConfig, align_pair};

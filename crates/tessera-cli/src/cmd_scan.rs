@@ -1,0 +1,348 @@
+//! `tessera scan` and `tessera dedup`: the whole corpus at once.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+use tessera::index::{Index, IndexSettings, IndexWriter, WriterOptions};
+use tessera::scan::{Progress, ScanConfig, ScanSummary};
+
+use crate::cmd_index::{InputArgs, parse_size};
+use crate::cmd_trace::TuningArgs;
+use crate::{Global, Outcome, progress};
+
+/// Progress bars for the stages of a scan.
+struct Bars {
+    quiet: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Bars {
+        Bars {
+            quiet,
+            bar: Mutex::new(None),
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, stage: &str, total: u64) {
+        let bar = progress::items(total, self.quiet, stage);
+        if let Ok(mut b) = self.bar.lock()
+            && let Some(old) = b.replace(bar)
+        {
+            old.finish_and_clear();
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Ok(b) = self.bar.lock()
+            && let Some(bar) = b.as_ref()
+        {
+            bar.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut b) = self.bar.lock()
+            && let Some(bar) = b.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Settings shared by `scan` and `dedup`.
+#[derive(Debug, Args)]
+pub struct ScanOptions {
+    /// Bigrams in more documents than this are not used to pair documents.
+    #[arg(long, default_value_t = ScanConfig::default().max_df)]
+    max_df: u32,
+    /// Least number of shared bigrams of a candidate pair.
+    #[arg(long, default_value_t = ScanConfig::default().min_shared)]
+    min_shared: u32,
+    /// Most candidate sources aligned per document.
+    #[arg(long, default_value_t = ScanConfig::default().max_candidates)]
+    max_candidates: usize,
+    /// Least Jaccard similarity of word 5-gram sets for near-duplicates.
+    #[arg(long, default_value_t = ScanConfig::default().neardup_jaccard)]
+    neardup_jaccard: f64,
+    /// Least number of documents of a reported reuse cluster.
+    #[arg(long, default_value_t = ScanConfig::default().min_cluster_size)]
+    min_cluster_size: usize,
+    /// Memory for sorting before sorted runs are spilled to disk.
+    #[arg(long, default_value = "512MiB", value_parser = parse_size, value_name = "SIZE")]
+    memory: usize,
+    #[command(flatten)]
+    tuning: TuningArgs,
+}
+
+impl ScanOptions {
+    fn config(&self) -> Result<ScanConfig> {
+        Ok(ScanConfig {
+            trace: self.tuning.config()?,
+            max_df: self.max_df.max(2),
+            min_shared: self.min_shared.max(1),
+            max_candidates: self.max_candidates.max(1),
+            neardup_jaccard: self.neardup_jaccard,
+            min_cluster_size: self.min_cluster_size.max(2),
+            memory_budget: self.memory,
+            ..ScanConfig::default()
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan (indexed into OUT/index first).
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "index",
+        conflicts_with = "index"
+    )]
+    inputs: Vec<PathBuf>,
+    /// Scan this existing index instead.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Output directory (also holds checkpoints: rerun the same command to resume).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    options: ScanOptions,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// What was ingested into OUT/index, to skip it when resuming.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct IngestMark {
+    inputs: Vec<(String, u64)>,
+}
+
+fn input_mark(paths: &[PathBuf]) -> IngestMark {
+    IngestMark {
+        inputs: paths
+            .iter()
+            .map(|p| {
+                let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+                (p.display().to_string(), size)
+            })
+            .collect(),
+    }
+}
+
+/// Indexes `inputs` into `out/index` unless a previous run did.
+fn ensure_index(
+    out: &Path,
+    inputs: &[PathBuf],
+    input: &InputArgs,
+    g: Global,
+) -> Result<(PathBuf, bool)> {
+    let dir = out.join("index");
+    let mark_path = out.join(".scan-ingest.json");
+    let mark = input_mark(inputs);
+    let previous: Option<IngestMark> = std::fs::read(&mark_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    if previous.as_ref() == Some(&mark) && dir.join(tessera::index::MANIFEST).exists() {
+        return Ok((dir, true));
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    let mut w =
+        IndexWriter::open_or_create(&dir, IndexSettings::default(), WriterOptions::default())?;
+    let start = Instant::now();
+    let report = crate::cmd_index::ingest(&mut w, inputs, &input.options(), false, g.quiet)?;
+    if !g.quiet {
+        crate::cmd_index::print_report(
+            &report,
+            w.index().num_docs(),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+    std::fs::write(&mark_path, serde_json::to_vec(&mark)?)
+        .with_context(|| format!("cannot write {}", mark_path.display()))?;
+    Ok((dir, false))
+}
+
+pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let cfg = a.options.config()?;
+    let start = Instant::now();
+    let (index_dir, resumed_ingest) = match &a.index {
+        Some(d) => (d.clone(), false),
+        None => ensure_index(&a.out, &a.inputs, &a.input, g)?,
+    };
+    let bars = Bars::new(g.quiet);
+    let mut summary = tessera::scan::scan(&index_dir, &a.out, &cfg, &bars)?;
+    if resumed_ingest {
+        summary.resumed.insert(0, "index".into());
+    }
+    if !g.quiet {
+        print_summary(&summary, &a.out, start.elapsed().as_secs_f64());
+    }
+    Ok(Outcome::Done)
+}
+
+fn print_summary(s: &ScanSummary, out: &Path, secs: f64) {
+    eprintln!("scanned {} documents in {secs:.2} s", s.documents);
+    if !s.resumed.is_empty() {
+        eprintln!("  resumed: {}", s.resumed.join(", "));
+    }
+    eprintln!(
+        "  near-duplicate clusters: {} ({} documents)",
+        s.neardup_clusters, s.neardup_documents
+    );
+    eprintln!(
+        "  passage pairs: {} ({} syndicated copies aligned with their original); {} documents share a passage",
+        s.pairs, s.syndication_pairs, s.documents_with_reuse
+    );
+    eprintln!(
+        "  reuse clusters: {} ({} boilerplate)",
+        s.reuse_clusters, s.boilerplate_clusters
+    );
+    eprintln!(
+        "  outlets: {}; copy graph edges: {}",
+        s.outlets, s.graph_edges
+    );
+    eprintln!("  spin patterns seen twice or more: {}", s.spin_patterns);
+    if s.spilled_runs > 0 {
+        eprintln!("  sorted runs spilled to disk: {}", s.spilled_runs);
+    }
+    let stages: Vec<String> = s
+        .seconds
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.2} s"))
+        .collect();
+    eprintln!("  stages: {}", stages.join(", "));
+    eprintln!(
+        "  written to {}: pairs, reuse_clusters, neardup_clusters, copy_graph, spin_patterns, spin_scores (.jsonl and .parquet), copy_graph.csv, copy_graph.graphml, summary.json",
+        out.display()
+    );
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// Files or folders to deduplicate.
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "index",
+        conflicts_with = "index"
+    )]
+    inputs: Vec<PathBuf>,
+    /// Deduplicate the documents of this index instead.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Where to write the corpus (JSON Lines; `-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Keep every document and add `neardup_cluster` and `neardup_representative` fields instead of dropping copies.
+    #[arg(long)]
+    annotate: bool,
+    #[command(flatten)]
+    options: ScanOptions,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
+    let cfg = a.options.config()?;
+    let tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let index_dir = match &a.index {
+        Some(d) => d.clone(),
+        None => {
+            let dir = tmp.path().join("index");
+            let mut w = IndexWriter::open_or_create(
+                &dir,
+                IndexSettings::default(),
+                WriterOptions::default(),
+            )?;
+            let report =
+                crate::cmd_index::ingest(&mut w, &a.inputs, &a.input.options(), false, g.quiet)?;
+            if report.skipped > 0 && !g.quiet {
+                crate::cmd_index::print_report(&report, w.index().num_docs(), 0.0);
+            }
+            dir
+        }
+    };
+    let bars = Bars::new(g.quiet);
+    let clusters =
+        tessera::scan::near_duplicates(&index_dir, &tmp.path().join("work"), &cfg, &bars)?;
+    let mut cluster_of = std::collections::HashMap::new();
+    for (k, c) in clusters.iter().enumerate() {
+        for (pos, id) in c.members.iter().enumerate() {
+            cluster_of.insert(id.clone(), (k, pos == 0, c.members[0].clone()));
+        }
+    }
+    let index = Index::open(&index_dir)?;
+    let sink: Box<dyn Write> = if a.out.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(
+            std::fs::File::create(&a.out)
+                .with_context(|| format!("cannot create {}", a.out.display()))?,
+        )
+    };
+    let mut w = BufWriter::new(sink);
+    let (mut kept, mut dropped) = (0u64, 0u64);
+    for addr in index.live_docs() {
+        let meta = index.meta(addr)?;
+        let text = index.text(addr)?;
+        let membership = cluster_of.get(&meta.id);
+        if !a.annotate && membership.is_some_and(|m| !m.1) {
+            dropped += 1;
+            continue;
+        }
+        let mut obj = serde_json::Map::new();
+        obj.insert("id".into(), meta.id.clone().into());
+        for (k, v) in [
+            ("title", &meta.title),
+            ("outlet", &meta.outlet),
+            ("url", &meta.url),
+            ("date", &meta.date),
+        ] {
+            if let Some(v) = v {
+                obj.insert(k.into(), v.clone().into());
+            }
+        }
+        for (k, v) in &meta.extra {
+            obj.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        if a.annotate {
+            obj.insert("neardup_cluster".into(), membership.map(|m| m.0).into());
+            obj.insert(
+                "neardup_representative".into(),
+                membership.map(|m| m.2.clone()).into(),
+            );
+        }
+        obj.insert("text".into(), text.into());
+        serde_json::to_writer(&mut w, &serde_json::Value::Object(obj))?;
+        w.write_all(b"\n")?;
+        kept += 1;
+    }
+    w.flush()?;
+    if !g.quiet {
+        if a.annotate {
+            eprintln!(
+                "annotated {kept} documents: {} near-duplicate clusters hold {} of them",
+                clusters.len(),
+                cluster_of.len()
+            );
+        } else {
+            eprintln!(
+                "kept {kept} documents, dropped {dropped} near-duplicate copies ({} clusters; each keeps its earliest document)",
+                clusters.len()
+            );
+        }
+    }
+    if a.index.is_none() && a.inputs.is_empty() {
+        bail!("nothing to deduplicate");
+    }
+    Ok(Outcome::Done)
+}
