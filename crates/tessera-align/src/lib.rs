@@ -107,6 +107,11 @@ pub struct AlignConfig {
     pub min_skeleton: f32,
     /// ... unless the passage scores at least this.
     pub skeleton_exempt_score: f32,
+    /// A passage with at least this many distinct figures ...
+    pub template_min_figures: u32,
+    /// ... more than this share of which differ between the texts is a
+    /// filled-in template, not a copy.
+    pub template_mismatch_share: f32,
     /// Least number of exact word trigrams inside the blocks of a passage:
     /// reworded copies keep some three-word runs, independent reports of
     /// the same story rarely do.
@@ -139,6 +144,8 @@ impl Default for AlignConfig {
             min_skeleton: 0.55,
             skeleton_exempt_score: 0.85,
             min_exact_trigrams: 4,
+            template_min_figures: 4,
+            template_mismatch_share: 0.5,
         }
     }
 }
@@ -849,6 +856,8 @@ struct Coverage {
     /// Figures (tokens with digits) aligned in one text but absent from
     /// the aligned part of the other.
     number_mismatches: u32,
+    /// Distinct figures aligned in either text.
+    number_total: u32,
     /// Exact word trigrams inside the blocks.
     exact_trigrams: u32,
 }
@@ -918,6 +927,7 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
         s_weight: sm.iter().sum(),
         q_count: qm.iter().filter(|&&v| v > 0.0).count() as u32,
         number_mismatches: q_figures.symmetric_difference(&s_figures).count() as u32,
+        number_total: q_figures.union(&s_figures).count() as u32,
         exact_trigrams,
         ..Coverage::default()
     };
@@ -1029,7 +1039,13 @@ pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passag
         // Copiers keep figures; a passage whose aligned numbers differ is
         // a template or a report of other facts.
         let evidence = c.q_weight - cfg.number_sub_penalty * c.number_mismatches as f32;
-        if score < cfg.min_score
+        // A text whose figures mostly differ from its source's is a
+        // template filled with other facts (earnings tables, bond issues),
+        // not a copy.
+        let template = c.number_total >= cfg.template_min_figures
+            && c.number_mismatches as f32 > cfg.template_mismatch_share * c.number_total as f32;
+        if template
+            || score < cfg.min_score
             || evidence < cfg.min_passage_weight
             || c.exact_trigrams < cfg.min_exact_trigrams
             || (c.skeleton() < cfg.min_skeleton && score < cfg.skeleton_exempt_score)

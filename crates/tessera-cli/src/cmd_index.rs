@@ -44,6 +44,15 @@ pub enum IndexCmd {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "windows-1252")]
+    Windows1252,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Jsonl,
     Txt,
@@ -74,6 +83,9 @@ pub struct InputArgs {
     /// JSON field holding the ISO 8601 date.
     #[arg(long, default_value = "date", value_name = "NAME")]
     pub date_field: String,
+    /// How input bytes are decoded: utf-8 (invalid bytes skip the record), windows-1252, or auto (UTF-8 when valid, else Windows-1252).
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8, value_name = "ENCODING")]
+    pub input_encoding: EncodingArg,
     /// Largest document accepted (e.g. 16MiB, 500KB, 100000).
     #[arg(long, default_value = "16MiB", value_parser = parse_size, value_name = "SIZE")]
     pub max_doc_size: usize,
@@ -91,6 +103,11 @@ impl InputArgs {
                 date: self.date_field.clone(),
             },
             max_doc_bytes: self.max_doc_size,
+            encoding: match self.input_encoding {
+                EncodingArg::Utf8 => tessera::ingest::Encoding::Utf8,
+                EncodingArg::Windows1252 => tessera::ingest::Encoding::Windows1252,
+                EncodingArg::Auto => tessera::ingest::Encoding::Auto,
+            },
             format: self.input_format.map(|f| match f {
                 FormatArg::Jsonl => InputFormat::Jsonl,
                 FormatArg::Txt => InputFormat::Text,
@@ -264,6 +281,12 @@ pub fn print_report(r: &IngestReport, total_docs: u64, secs: f64) {
         if secs > 0.0 { mb / secs } else { 0.0 },
         total_docs
     );
+    if r.decoded_windows_1252 > 0 {
+        eprintln!(
+            "{} documents were not UTF-8 and were decoded as Windows-1252",
+            r.decoded_windows_1252
+        );
+    }
     if r.unreadable_dates > 0 {
         eprintln!(
             "{} documents have a date that could not be read (ISO 8601 expected); they count as undated",

@@ -197,6 +197,7 @@ pub fn build_index(data: &Path, dir: &Path, progress: &dyn Fn(u64)) -> Result<In
                 file: "stand-ins".into(),
                 line: None,
             },
+            decoded_from: None,
         })?;
     }
     let reuters = reuters_path(data);

@@ -93,6 +93,8 @@ impl TraceConfig {
             "min_skeleton" => a.min_skeleton = p(key, value)?,
             "skeleton_exempt_score" => a.skeleton_exempt_score = p(key, value)?,
             "min_exact_trigrams" => a.min_exact_trigrams = p(key, value)?,
+            "template_min_figures" => a.template_min_figures = p(key, value)?,
+            "template_mismatch_share" => a.template_mismatch_share = p(key, value)?,
             _ => return Err(format!("unknown parameter {key:?}")),
         }
         Ok(())

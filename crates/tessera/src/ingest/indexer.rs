@@ -25,6 +25,8 @@ pub struct IngestReport {
     pub rejected_duplicates: u64,
     /// Documents kept whose date could not be read (they count as undated).
     pub unreadable_dates: u64,
+    /// Documents decoded from Windows-1252 (not UTF-8).
+    pub decoded_windows_1252: u64,
     /// Bytes of text indexed.
     pub text_bytes: u64,
     /// Skipped records counted by reason (figures in the reason replaced
@@ -94,7 +96,14 @@ impl<'w> Indexer<'w> {
         self.report.records += 1;
         match item {
             Item::Skipped(s) => self.report.skip(s),
-            Item::Doc { doc, location } => {
+            Item::Doc {
+                doc,
+                location,
+                decoded_from,
+            } => {
+                if decoded_from.is_some() {
+                    self.report.decoded_windows_1252 += 1;
+                }
                 self.batch_bytes += doc.text.len();
                 self.batch.push((doc, location));
                 if self.batch.len() >= BATCH_DOCS || self.batch_bytes >= BATCH_BYTES {

@@ -72,6 +72,19 @@ pub enum InputFormat {
     Html,
 }
 
+/// How input bytes are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 only; anything else is a skipped record.
+    #[default]
+    Utf8,
+    /// Windows-1252 (a superset of Latin-1), for legacy text files.
+    Windows1252,
+    /// UTF-8 when the bytes are valid UTF-8, Windows-1252 otherwise (the
+    /// documents decoded so are counted in the report).
+    Auto,
+}
+
 /// Options for reading inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestOptions {
@@ -81,6 +94,8 @@ pub struct IngestOptions {
     pub max_doc_bytes: usize,
     /// Read every file in this format instead of guessing from its name.
     pub format: Option<InputFormat>,
+    /// How bytes are decoded.
+    pub encoding: Encoding,
 }
 
 impl Default for IngestOptions {
@@ -89,6 +104,7 @@ impl Default for IngestOptions {
             fields: FieldNames::default(),
             max_doc_bytes: 16 << 20,
             format: None,
+            encoding: Encoding::Utf8,
         }
     }
 }
@@ -140,6 +156,8 @@ pub enum Item {
         doc: Document,
         /// Where it came from.
         location: Location,
+        /// The legacy encoding it was decoded from, when not UTF-8.
+        decoded_from: Option<&'static str>,
     },
     /// A record that cannot be used.
     Skipped(Skipped),
@@ -458,20 +476,28 @@ fn parse_line(raw: RawLine, location: Location, opts: &IngestOptions) -> Option<
         }
         RawLine::Bytes(b) => b,
     };
-    let line = match std::str::from_utf8(&bytes) {
-        Ok(s) => s.trim(),
-        Err(e) => {
+    let (decoded, legacy) = match decode(bytes, opts.encoding) {
+        Ok(d) => d,
+        Err((_, at)) => {
             return skip(format!(
-                "invalid UTF-8 at byte {} of the line",
-                e.valid_up_to() + 1
+                "invalid UTF-8 at byte {} of the line (see --input-encoding)",
+                at + 1
             ));
         }
     };
+    let line = decoded.trim();
     if line.is_empty() {
         return None;
     }
     match serde_json::from_str::<Value>(line) {
-        Ok(v) => Some(record_to_item(v, location, opts)),
+        Ok(v) => Some(match record_to_item(v, location, opts) {
+            Item::Doc { doc, location, .. } => Item::Doc {
+                doc,
+                location,
+                decoded_from: legacy,
+            },
+            skipped => skipped,
+        }),
         Err(e) => skip(format!("malformed JSON: {e}")),
     }
 }
@@ -617,6 +643,31 @@ fn check_text(text: &str, opts: &IngestOptions) -> Option<String> {
     None
 }
 
+/// Decodes input bytes as the options say: `Ok((text, legacy name))`, or
+/// the position of the first invalid byte.
+fn decode(
+    bytes: Vec<u8>,
+    encoding: Encoding,
+) -> std::result::Result<(String, Option<&'static str>), (Vec<u8>, usize)> {
+    let legacy = |b: &[u8]| {
+        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(b);
+        text.into_owned()
+    };
+    match encoding {
+        Encoding::Windows1252 => Ok((legacy(&bytes), Some("windows-1252"))),
+        Encoding::Utf8 | Encoding::Auto => match String::from_utf8(bytes) {
+            Ok(s) => Ok((s, None)),
+            Err(e) if encoding == Encoding::Auto => {
+                Ok((legacy(e.as_bytes()), Some("windows-1252")))
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                Err((e.into_bytes(), at))
+            }
+        },
+    }
+}
+
 /// Turns one JSON record into a document, or the reason it cannot be one.
 pub fn record_to_item(value: Value, location: Location, opts: &IngestOptions) -> Item {
     let f = &opts.fields;
@@ -680,6 +731,7 @@ pub fn record_to_item(value: Value, location: Location, opts: &IngestOptions) ->
             text,
         },
         location,
+        decoded_from: None,
     }
 }
 
@@ -725,13 +777,12 @@ fn read_whole(
             human(limit as u64)
         )));
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let (text, legacy) = match decode(bytes, opts.encoding) {
+        Ok(d) => d,
+        Err((bytes, at)) => {
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             return sink(skip(format!(
-                "invalid UTF-8 on line {line} (byte {})",
+                "invalid UTF-8 on line {line} (byte {}; see --input-encoding)",
                 at + 1
             )));
         }
@@ -769,6 +820,7 @@ fn read_whole(
             text,
         },
         location,
+        decoded_from: legacy,
     })
 }
 

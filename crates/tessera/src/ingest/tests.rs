@@ -68,7 +68,7 @@ fn jsonl_records_and_every_kind_of_bad_line() {
             format!("{name}:4: missing id (field \"id\")"),
             format!("{name}:5: document \"e\": empty text"),
             format!("{name}:6: document \"n\": text contains NUL characters (binary data?)"),
-            format!("{name}:7: invalid UTF-8 at byte 26 of the line"),
+            format!("{name}:7: invalid UTF-8 at byte 26 of the line (see --input-encoding)"),
             format!("{name}:9: not a JSON object"),
         ]
     );
@@ -90,6 +90,7 @@ fn configurable_fields_and_size_limit() {
         },
         max_doc_bytes: 100,
         format: None,
+        encoding: Encoding::Utf8,
     };
     let items = collect(&input, &opts);
     assert!(matches!(&items[0], Item::Doc { doc, .. } if doc.meta.id == "a"));
@@ -173,7 +174,7 @@ fn folders_are_walked_in_order_and_odd_files_reported() {
     assert!(skipped[0].to_string().contains("image.png"));
     let items = collect(&files[1], &IngestOptions::default());
     assert!(
-        reasons(&items)[0].contains("invalid UTF-8 on line 1 (byte 4)"),
+        reasons(&items)[0].contains("invalid UTF-8 on line 1 (byte 4; see --input-encoding)"),
         "{:?}",
         reasons(&items)
     );
@@ -195,5 +196,40 @@ fn unknown_extensions_are_sniffed() {
     let input = file(dir.path(), "notes", b"Just words.");
     assert!(
         matches!(&collect(&input, &IngestOptions::default())[0], Item::Doc { doc, .. } if doc.text == "Just words.")
+    );
+}
+
+#[test]
+fn legacy_encodings_are_decoded_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = file(dir.path(), "w.txt", b"It\x92s a \x93quoted\x94 word");
+    let strict = collect(&input, &IngestOptions::default());
+    assert!(
+        reasons(&strict)[0].contains("invalid UTF-8 on line 1 (byte 3; see --input-encoding)"),
+        "{:?}",
+        reasons(&strict)
+    );
+    for encoding in [Encoding::Auto, Encoding::Windows1252] {
+        let opts = IngestOptions {
+            encoding,
+            ..Default::default()
+        };
+        let items = collect(&input, &opts);
+        assert!(
+            matches!(&items[0], Item::Doc { doc, decoded_from: Some("windows-1252"), .. } if doc.text == "It\u{2019}s a \u{201c}quoted\u{201d} word"),
+            "{items:?}"
+        );
+    }
+    // Valid UTF-8 is left alone by `auto`.
+    let input = file(dir.path(), "u.txt", "caf\u{e9}".as_bytes());
+    let items = collect(
+        &input,
+        &IngestOptions {
+            encoding: Encoding::Auto,
+            ..Default::default()
+        },
+    );
+    assert!(
+        matches!(&items[0], Item::Doc { doc, decoded_from: None, .. } if doc.text == "caf\u{e9}")
     );
 }

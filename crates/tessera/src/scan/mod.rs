@@ -19,9 +19,10 @@
 //!    sharing at least `min_shared` of its word bigrams among those found in
 //!    at most `max_df` documents (never all pairs), aligned with the same
 //!    aligner as `trace`. A near-duplicate is aligned with its cluster's
-//!    representative only, and other documents see a cluster through its
-//!    representative: syndicated copies are reported once, as their
-//!    alignment with the original. Documents are processed in chunks whose
+//!    representative (a syndication pair) and with the earlier documents
+//!    outside its cluster; every document sees another cluster through its
+//!    representative: syndicated copies are not paired with each other, nor
+//!    taken as sources in place of their original. Documents are processed in chunks whose
 //!    results are checkpointed, so an interrupted run resumes where it
 //!    stopped.
 //! 4. **Aggregation.** Reuse clusters (pair spans that overlap within a
@@ -452,6 +453,7 @@ fn pair_chunk(
     engine: &Engine,
     docs: &Docs,
     rep: &[Option<u32>],
+    cluster: &[Option<u32>],
     range: std::ops::Range<usize>,
     progress: &dyn Progress,
 ) -> Result<Vec<PairRow>> {
@@ -467,36 +469,49 @@ fn pair_chunk(
                 exclude: Some(d.addr),
             };
             let my_rank = docs.rank[k];
-            let (report, syndication) = match rep[k] {
-                Some(r) => (
+            let my_cluster = cluster[k];
+            // Earlier documents, each near-duplicate cluster seen through
+            // its representative, the document's own cluster excluded.
+            let keep = |a: DocAddr| {
+                docs.by_addr.get(&a).is_some_and(|&b| {
+                    docs.rank[b as usize] < my_rank
+                        && rep[b as usize].is_none()
+                        && (my_cluster.is_none() || cluster[b as usize] != my_cluster)
+                })
+            };
+            let mut reports = vec![(engine.trace_filtered(&query, &keep)?, false)];
+            if let Some(r) = rep[k] {
+                // A copy of a cluster: aligned with its original.
+                reports.push((
                     engine.trace_against(&query, vec![docs.docs[r as usize].addr])?,
                     true,
-                ),
-                None => {
-                    let keep = |a: DocAddr| {
-                        docs.by_addr.get(&a).is_some_and(|&b| {
-                            docs.rank[b as usize] < my_rank && rep[b as usize].is_none()
-                        })
-                    };
-                    (engine.trace_filtered(&query, &keep)?, false)
-                }
-            };
-            let rows = report
-                .passages
-                .into_iter()
-                .filter_map(|p| {
-                    let s = engine
+                ));
+            }
+            let mut rows = Vec::new();
+            for (report, syndication) in reports {
+                for p in report.passages {
+                    let Some(s) = engine
                         .index()
                         .find(&p.source_id)
-                        .and_then(|a| docs.by_addr.get(&a).copied())?;
-                    Some(PairRow {
+                        .and_then(|a| docs.by_addr.get(&a).copied())
+                    else {
+                        continue;
+                    };
+                    rows.push(PairRow {
                         q: k as u32,
                         s,
                         syndication,
                         d: p,
-                    })
-                })
-                .collect();
+                    });
+                }
+            }
+            rows.sort_by(|a, b| {
+                (a.d.query_offset, docs.rank[a.s as usize], a.d.source_offset).cmp(&(
+                    b.d.query_offset,
+                    docs.rank[b.s as usize],
+                    b.d.source_offset,
+                ))
+            });
             progress.advance(1);
             Ok(rows)
         })
@@ -612,7 +627,7 @@ pub fn scan(
             continue;
         }
         let range = c * cfg.chunk_docs..((c + 1) * cfg.chunk_docs).min(n);
-        let rows = pair_chunk(&engine, &docs, &rep, range, progress)?;
+        let rows = pair_chunk(&engine, &docs, &rep, &cluster_of, range, progress)?;
         let mut body = Vec::new();
         for r in &rows {
             serde_json::to_writer(&mut body, r)
