@@ -1,41 +1,41 @@
 //! Fuzzy token equality for OCR noise and light misspellings.
 
+/// Longest token compared (in code points).
+const MAX_LEN: usize = 40;
+
 /// Folds character sequences that OCR commonly confuses onto one form, so
 /// that `rn`/`m`, `cl`/`d`, `vv`/`w`, `1`/`l` and `0`/`o` cost nothing.
-fn ocr_fold(s: &str, out: &mut Vec<char>) {
-    out.clear();
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        match (c, next) {
+/// Writes into a fixed buffer (the aligner calls this for many token
+/// pairs; no allocation); returns the folded length.
+fn ocr_fold(s: &str, out: &mut [char; MAX_LEN]) -> usize {
+    let mut n = 0;
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let folded = match (c, next) {
             ('r', Some('n')) => {
-                out.push('m');
-                i += 2;
+                it.next();
+                'm'
             }
             ('c', Some('l')) => {
-                out.push('d');
-                i += 2;
+                it.next();
+                'd'
             }
             ('v', Some('v')) => {
-                out.push('w');
-                i += 2;
+                it.next();
+                'w'
             }
-            ('1' | '|' | 'i' | 'I', _) => {
-                out.push('l');
-                i += 1;
-            }
-            ('0', _) => {
-                out.push('o');
-                i += 1;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
+            ('1' | '|' | 'i' | 'I', _) => 'l',
+            ('0', _) => 'o',
+            _ => c,
+        };
+        if n == MAX_LEN {
+            break;
         }
+        out[n] = folded;
+        n += 1;
     }
+    n
 }
 
 /// Levenshtein distance between two short char slices.
@@ -46,8 +46,11 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
     if b.is_empty() {
         return a.len();
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let mut prev = [0usize; MAX_LEN + 1];
+    let mut cur = [0usize; MAX_LEN + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j;
+    }
     for (i, &ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
@@ -64,16 +67,51 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
 /// different in length to be judged (`min_len` code points at least,
 /// lengths within 3 of each other).
 pub fn similarity(a: &str, b: &str, min_len: usize) -> f32 {
-    let (la, lb) = (a.chars().count(), b.chars().count());
-    if la < min_len || lb < min_len || la.abs_diff(lb) > 3 || la > 40 || lb > 40 {
+    similarity_at_least(a, b, min_len, 0.0)
+}
+
+/// Set of the characters of a folded token, one bit per character class.
+fn char_mask(s: &[char]) -> u64 {
+    s.iter().fold(0u64, |m, &c| m | 1 << ((c as u32) % 64))
+}
+
+/// Like [`similarity`], but returns 0 as soon as the similarity is known to
+/// be below `min_sim`. The aligner compares many token pairs; most are
+/// unrelated words that two cheap bounds reject before any edit distance
+/// is computed.
+pub fn similarity_at_least(a: &str, b: &str, min_len: usize, min_sim: f32) -> f32 {
+    // A byte length bounds the code-point length: cheap rejections first.
+    if a.len() < min_len || b.len() < min_len {
         return 0.0;
     }
-    let mut fa = Vec::with_capacity(la);
-    let mut fb = Vec::with_capacity(lb);
-    ocr_fold(a, &mut fa);
-    ocr_fold(b, &mut fb);
-    let longer = fa.len().max(fb.len()).max(1);
-    1.0 - levenshtein(&fa, &fb) as f32 / longer as f32
+    let (la, lb) = if a.is_ascii() && b.is_ascii() {
+        (a.len(), b.len())
+    } else {
+        (a.chars().count(), b.chars().count())
+    };
+    if la < min_len || lb < min_len || la.abs_diff(lb) > 3 || la > MAX_LEN || lb > MAX_LEN {
+        return 0.0;
+    }
+    let mut fa = ['\0'; MAX_LEN];
+    let mut fb = ['\0'; MAX_LEN];
+    let na = ocr_fold(a, &mut fa);
+    let nb = ocr_fold(b, &mut fb);
+    let longer = na.max(nb).max(1);
+    // The most edits that still reach `min_sim`.
+    let budget = ((1.0 - min_sim) * longer as f32).floor() as usize;
+    if na.abs_diff(nb) > budget {
+        return 0.0;
+    }
+    // An edit adds or removes at most two character classes.
+    let differing = (char_mask(&fa[..na]) ^ char_mask(&fb[..nb])).count_ones() as usize;
+    if differing > 2 * budget {
+        return 0.0;
+    }
+    let d = levenshtein(&fa[..na], &fb[..nb]);
+    if d > budget {
+        return 0.0;
+    }
+    1.0 - d as f32 / longer as f32
 }
 
 #[cfg(test)]

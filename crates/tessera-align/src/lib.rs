@@ -314,7 +314,8 @@ impl Ctx<'_> {
     }
 
     fn fuzzy(&self, a: &str, b: &str) -> f32 {
-        let sim = fuzzy::similarity(a, b, self.cfg.fuzzy_min_len);
+        let sim =
+            fuzzy::similarity_at_least(a, b, self.cfg.fuzzy_min_len, self.cfg.fuzzy_min_similarity);
         if sim >= self.cfg.fuzzy_min_similarity {
             sim
         } else {

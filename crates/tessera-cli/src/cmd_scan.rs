@@ -200,8 +200,8 @@ fn print_summary(s: &ScanSummary, out: &Path, secs: f64) {
         s.neardup_clusters, s.neardup_documents
     );
     eprintln!(
-        "  passage pairs: {} ({} syndicated copies aligned with their original); {} documents share a passage",
-        s.pairs, s.syndication_pairs, s.documents_with_reuse
+        "  passage pairs: {} ({} syndicated copies aligned with their original); {} documents share a passage; {} candidate pairs aligned",
+        s.pairs, s.syndication_pairs, s.documents_with_reuse, s.candidates_aligned
     );
     eprintln!(
         "  reuse clusters: {} ({} boilerplate)",

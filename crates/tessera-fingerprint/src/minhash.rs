@@ -30,14 +30,26 @@ impl MinHasher {
 
     /// The signature of a shingle set (duplicates in `shingles` do not
     /// matter). An empty set gives a signature of `u32::MAX`.
+    ///
+    /// The `P` hash functions are derived from two per shingle, `h1 + i·h2`
+    /// (Kirsch and Mitzenmacher 2006): one multiply-add per function instead
+    /// of a full mix, with the same collision behaviour for LSH.
     pub fn signature(&self, shingles: &[u64]) -> Vec<u32> {
         let mut sig = vec![u32::MAX; self.seeds.len()];
+        let (s1, s2) = (
+            self.seeds[0],
+            self.seeds.get(1).copied().unwrap_or(0x9e37_79b9),
+        );
         for &h in shingles {
-            for (slot, &seed) in sig.iter_mut().zip(&self.seeds) {
-                let v = (mix64(h ^ seed) >> 32) as u32;
-                if v < *slot {
-                    *slot = v;
+            let h1 = mix64(h ^ s1);
+            let h2 = mix64(h ^ s2) | 1;
+            let mut v = h1;
+            for slot in sig.iter_mut() {
+                let x = (v >> 32) as u32;
+                if x < *slot {
+                    *slot = x;
                 }
+                v = v.wrapping_add(h2);
             }
         }
         sig

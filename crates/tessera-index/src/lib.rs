@@ -319,6 +319,45 @@ impl Index {
         Ok(())
     }
 
+    /// The document frequency of fingerprint `hash` (deleted documents not
+    /// yet compacted away included) and, when it is at most `cap`, its live
+    /// postings appended to `out`. One dictionary search per segment.
+    pub fn postings_capped(&self, hash: u64, cap: u32, out: &mut Vec<DocAddr>) -> Result<u32> {
+        let mut found: [(usize, (u32, u32)); 8] = [(0, (0, 0)); 8];
+        let mut many = Vec::new();
+        let mut n = 0;
+        let mut df = 0u32;
+        for (k, v) in self.segments.iter().enumerate() {
+            if let Some(at) = v.segment.lookup(hash) {
+                df = df.saturating_add(at.1);
+                if n < found.len() {
+                    found[n] = (k, at);
+                } else {
+                    many.push((k, at));
+                }
+                n += 1;
+            }
+        }
+        if df == 0 || df > cap {
+            return Ok(df);
+        }
+        let mut buf = Vec::new();
+        for &(k, at) in found[..n.min(found.len())].iter().chain(&many) {
+            let v = &self.segments[k];
+            buf.clear();
+            v.segment.postings_at(at, &mut buf)?;
+            out.extend(
+                buf.iter()
+                    .filter(|&&o| !v.deletes.contains(o))
+                    .map(|&ord| DocAddr {
+                        segment: k as u32,
+                        ord,
+                    }),
+            );
+        }
+        Ok(df)
+    }
+
     /// Documents holding fingerprint `hash` (deleted ones not yet compacted
     /// away included).
     pub fn fingerprint_df(&self, hash: u64) -> u32 {

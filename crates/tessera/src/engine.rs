@@ -38,6 +38,9 @@ pub struct TraceConfig {
     pub max_df_ratio: f64,
     /// ... but never when found in at most this many documents.
     pub min_df_cap: u32,
+    /// When not 0, a candidate needs `min_shared_ngrams` hits within some
+    /// window of this many query tokens (not just in all).
+    pub hit_window: u32,
     /// A passage whose query span overlaps a better passage by at least
     /// this share of its length is an alternative of that passage.
     pub alternative_overlap: f64,
@@ -51,6 +54,7 @@ impl Default for TraceConfig {
             min_shared_ngrams: 2,
             max_df_ratio: 0.01,
             min_df_cap: 50,
+            hit_window: 24,
             alternative_overlap: 0.5,
         }
     }
@@ -70,6 +74,7 @@ impl TraceConfig {
             "max_df_ratio" => self.max_df_ratio = p(key, value)?,
             "min_df_cap" => self.min_df_cap = p(key, value)?,
             "alternative_overlap" => self.alternative_overlap = p(key, value)?,
+            "hit_window" => self.hit_window = p(key, value)?,
             "anchor_min_weight" => a.anchor_min_weight = p(key, value)?,
             "anchor_max_occurrences" => a.anchor_max_occurrences = p(key, value)?,
             "max_gap" => a.max_gap = p(key, value)?,
@@ -186,33 +191,54 @@ impl Engine {
     /// Candidate sources of a tokenized article, best first.
     fn candidates(&self, q: &Prepared<'_>, keep: &dyn Fn(DocAddr) -> bool) -> Result<Vec<DocAddr>> {
         let fp = self.index.analyzer().fingerprinter();
-        let mut grams = fp.all_ngrams(&q.tokens.hashes());
+        // Each distinct n-gram with the position of its first occurrence.
+        let mut grams: Vec<(u64, u32)> = fp
+            .all_ngrams(&q.tokens.hashes())
+            .into_iter()
+            .enumerate()
+            .map(|(pos, h)| (h, pos as u32))
+            .collect();
         grams.sort_unstable();
-        grams.dedup();
+        grams.dedup_by_key(|g| g.0);
         let n = self.index.num_docs().max(1) as f64;
         let cap = ((n * self.config.max_df_ratio) as u32).max(self.config.min_df_cap);
-        let mut scores: HashMap<DocAddr, (f64, u32)> = HashMap::new();
+        let mut scores: HashMap<DocAddr, (f64, Vec<u32>)> = HashMap::new();
         let mut postings = Vec::new();
-        for h in grams {
-            let df = self.index.fingerprint_df(h);
+        for (h, pos) in grams {
+            postings.clear();
+            let df = self.index.postings_capped(h, cap, &mut postings)?;
             if df == 0 || df > cap {
                 continue;
             }
             let w = (1.0 + n / f64::from(df)).ln();
-            postings.clear();
-            self.index.postings(h, &mut postings)?;
             for &a in &postings {
                 if keep(a) {
-                    let e = scores.entry(a).or_insert((0.0, 0));
+                    let e = scores.entry(a).or_insert((0.0, Vec::new()));
                     e.0 += w;
-                    e.1 += 1;
+                    e.1.push(pos);
                 }
             }
         }
+        let window = self.config.hit_window;
+        let enough = |hits: &mut Vec<u32>| -> bool {
+            if window == 0 {
+                return hits.len() as u32 >= self.config.min_shared_ngrams;
+            }
+            // The most hits within any `window` consecutive query tokens:
+            // a copied passage concentrates them, a shared topic scatters.
+            hits.sort_unstable();
+            let (mut lo, mut best) = (0, 0);
+            for hi in 0..hits.len() {
+                while hits[hi] - hits[lo] >= window {
+                    lo += 1;
+                }
+                best = best.max(hi - lo + 1);
+            }
+            best as u32 >= self.config.min_shared_ngrams
+        };
         let mut ranked: Vec<(DocAddr, f64)> = scores
             .into_iter()
-            .filter(|(_, (_, hits))| *hits >= self.config.min_shared_ngrams)
-            .map(|(a, (s, _))| (a, s))
+            .filter_map(|(a, (s, mut hits))| enough(&mut hits).then_some((a, s)))
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(self.config.max_candidates);

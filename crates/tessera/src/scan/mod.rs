@@ -63,8 +63,10 @@ pub struct ScanConfig {
     /// candidate pairs (boilerplate; syndicated copies are handled as
     /// near-duplicates).
     pub max_df: u32,
-    /// Least number of shared bigrams of a candidate pair.
+    /// Least number of shared bigrams of a candidate pair ...
     pub min_shared: u32,
+    /// ... within a window of this many tokens of the later document.
+    pub hit_window: u32,
     /// Most candidates aligned per document.
     pub max_candidates: usize,
     /// MinHash bands and rows per band.
@@ -91,6 +93,7 @@ impl Default for ScanConfig {
             trace: TraceConfig::default(),
             max_df: 64,
             min_shared: 3,
+            hit_window: 32,
             max_candidates: 20,
             bands: 42,
             rows: 3,
@@ -108,10 +111,11 @@ impl ScanConfig {
     /// another configuration is not reused).
     fn key(&self) -> String {
         format!(
-            "{:?}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{:?}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.trace,
             self.max_df,
             self.min_shared,
+            self.hit_window,
             self.max_candidates,
             self.bands,
             self.rows,
@@ -152,6 +156,8 @@ pub struct ScanSummary {
     pub neardup_clusters: u64,
     /// Documents in near-duplicate clusters.
     pub neardup_documents: u64,
+    /// Candidate document pairs aligned.
+    pub candidates_aligned: u64,
     /// Aligned passage pairs (syndication pairs included).
     pub pairs: u64,
     /// Of them, a near-duplicate aligned with its cluster's representative.
@@ -193,12 +199,22 @@ struct Docs {
     outlets: Vec<String>,
     /// Position of each document when sorted by (date, insertion order).
     rank: Vec<u32>,
-    by_addr: HashMap<DocAddr, u32>,
+    /// Document index by segment and ordinal (`u32::MAX`: not live). A flat
+    /// table: this lookup runs for every posting of every query.
+    by_addr: Vec<Vec<u32>>,
 }
 
 const NO_OUTLET: &str = "(no outlet)";
 
 impl Docs {
+    fn index_of(&self, a: DocAddr) -> Option<u32> {
+        self.by_addr
+            .get(a.segment as usize)
+            .and_then(|s| s.get(a.ord as usize))
+            .copied()
+            .filter(|&k| k != u32::MAX)
+    }
+
     fn load(index: &Index, progress: &dyn Progress) -> Result<Docs> {
         let addrs: Vec<DocAddr> = index.live_docs().collect();
         progress.start("documents", addrs.len() as u64);
@@ -236,11 +252,15 @@ impl Docs {
         for (r, &k) in order.iter().enumerate() {
             rank[k as usize] = r as u32;
         }
-        let by_addr = docs
+        let mut by_addr: Vec<Vec<u32>> = index
+            .manifest()
+            .segments
             .iter()
-            .enumerate()
-            .map(|(k, d)| (d.addr, k as u32))
+            .map(|s| vec![u32::MAX; s.docs as usize])
             .collect();
+        for (k, d) in docs.iter().enumerate() {
+            by_addr[d.addr.segment as usize][d.addr.ord as usize] = k as u32;
+        }
         progress.finish();
         Ok(Docs {
             docs,
@@ -456,8 +476,8 @@ fn pair_chunk(
     cluster: &[Option<u32>],
     range: std::ops::Range<usize>,
     progress: &dyn Progress,
-) -> Result<Vec<PairRow>> {
-    let rows: Vec<Result<Vec<PairRow>>> = range
+) -> Result<(Vec<PairRow>, u64)> {
+    let rows: Vec<Result<(Vec<PairRow>, usize)>> = range
         .into_par_iter()
         .map(|k| {
             let d = &docs.docs[k];
@@ -473,7 +493,7 @@ fn pair_chunk(
             // Earlier documents, each near-duplicate cluster seen through
             // its representative, the document's own cluster excluded.
             let keep = |a: DocAddr| {
-                docs.by_addr.get(&a).is_some_and(|&b| {
+                docs.index_of(a).is_some_and(|b| {
                     docs.rank[b as usize] < my_rank
                         && rep[b as usize].is_none()
                         && (my_cluster.is_none() || cluster[b as usize] != my_cluster)
@@ -488,12 +508,13 @@ fn pair_chunk(
                 ));
             }
             let mut rows = Vec::new();
+            let aligned: usize = reports.iter().map(|(r, _)| r.candidates).sum();
             for (report, syndication) in reports {
                 for p in report.passages {
                     let Some(s) = engine
                         .index()
                         .find(&p.source_id)
-                        .and_then(|a| docs.by_addr.get(&a).copied())
+                        .and_then(|a| docs.index_of(a))
                     else {
                         continue;
                     };
@@ -513,14 +534,17 @@ fn pair_chunk(
                 ))
             });
             progress.advance(1);
-            Ok(rows)
+            Ok((rows, aligned))
         })
         .collect();
     let mut out = Vec::new();
+    let mut aligned = 0;
     for r in rows {
-        out.extend(r?);
+        let (r, a) = r?;
+        out.extend(r);
+        aligned += a as u64;
     }
-    Ok(out)
+    Ok((out, aligned))
 }
 
 fn chunk_path(work: &Path, c: usize) -> PathBuf {
@@ -540,6 +564,7 @@ pub fn scan(
         min_shared_ngrams: cfg.min_shared,
         max_df_ratio: 0.0,
         min_df_cap: cfg.max_df,
+        hit_window: cfg.hit_window,
         // Every source of a passage is a pair of its own.
         alternative_overlap: f64::INFINITY,
         ..cfg.trace.clone()
@@ -627,7 +652,8 @@ pub fn scan(
             continue;
         }
         let range = c * cfg.chunk_docs..((c + 1) * cfg.chunk_docs).min(n);
-        let rows = pair_chunk(&engine, &docs, &rep, &cluster_of, range, progress)?;
+        let (rows, aligned) = pair_chunk(&engine, &docs, &rep, &cluster_of, range, progress)?;
+        summary.candidates_aligned += aligned;
         let mut body = Vec::new();
         for r in &rows {
             serde_json::to_writer(&mut body, r)
