@@ -643,12 +643,12 @@ fn check_text(text: &str, opts: &IngestOptions) -> Option<String> {
     None
 }
 
-/// Decodes input bytes as the options say: `Ok((text, legacy name))`, or
-/// the position of the first invalid byte.
-fn decode(
-    bytes: Vec<u8>,
-    encoding: Encoding,
-) -> std::result::Result<(String, Option<&'static str>), (Vec<u8>, usize)> {
+/// Decoded text and the legacy encoding it came from, if any.
+type Decoded = (String, Option<&'static str>);
+
+/// Decodes input bytes as the options say, or returns them with the
+/// position of the first invalid byte.
+fn decode(bytes: Vec<u8>, encoding: Encoding) -> std::result::Result<Decoded, (Vec<u8>, usize)> {
     let legacy = |b: &[u8]| {
         let (text, _, _) = encoding_rs::WINDOWS_1252.decode(b);
         text.into_owned()
