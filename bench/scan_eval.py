@@ -64,7 +64,7 @@ def reuters(args, work):
         run([sys.executable, os.path.join(args.repo, "bench/neardup/gold_pairs.py"), "--data", args.data])
     gold = jsonl(gold_path)
     out = os.path.join(work, "reuters")
-    r, secs = run([args.bin, "scan", os.path.join(args.data, "reuters21578/reuters21578.jsonl"), "--out", out, "-q"])
+    r, secs = run([args.bin, "scan", os.path.join(args.data, "reuters21578/reuters21578.jsonl"), "--out", out, "-q", *args.scan_args.split()])
     cluster = {}
     members = collections.defaultdict(list)
     for c in jsonl(os.path.join(out, "neardup_clusters.jsonl")):
@@ -128,7 +128,7 @@ def clough(args, work):
     # The texts are undated: documents indexed first count as earlier, so
     # the five Wikipedia sources go first.
     names = sorted(os.listdir(corpus), key=lambda n: (not n.startswith("orig_"), n))
-    run([args.bin, "scan", *[os.path.join(corpus, n) for n in names], "--out", out, "--input-encoding", "auto", "-q"])
+    run([args.bin, "scan", *[os.path.join(corpus, n) for n in names], "--out", out, "--input-encoding", "auto", "-q", *args.scan_args.split()])
     lengths = {}
     for name in os.listdir(corpus):
         with open(os.path.join(corpus, name), "rb") as f:
@@ -176,7 +176,7 @@ def reuse_dev(args, work):
     print("\n== reuse-dev: scan versus trace")
     gold_dir = os.path.join(args.data, "reuse-dev")
     out = os.path.join(work, "reuse-dev")
-    _, secs = run([args.bin, "scan", os.path.join(gold_dir, "sources.jsonl"), os.path.join(gold_dir, "queries.jsonl"), "--out", out, "-q"])
+    _, secs = run([args.bin, "scan", os.path.join(gold_dir, "sources.jsonl"), os.path.join(gold_dir, "queries.jsonl"), "--out", out, "-q", *args.scan_args.split()])
     queries = {json.loads(l)["id"] for l in open(os.path.join(gold_dir, "queries.jsonl"), encoding="utf-8")}
     dets = [p for p in jsonl(os.path.join(out, "pairs.jsonl")) if p["query_id"] in queries and p["source_id"] not in queries]
     det_path = os.path.join(work, "scan-detections.jsonl")
@@ -212,6 +212,7 @@ def main():
     ap.add_argument("--bin", default="target/release/tessera")
     ap.add_argument("--work", default=None, help="keep scan outputs here (default: a temporary directory)")
     ap.add_argument("--only", choices=["reuters", "clough", "reuse-dev"], default=None)
+    ap.add_argument("--scan-args", default="", help="extra options for tessera scan, e.g. '--min-shared 4'")
     args = ap.parse_args()
     args.repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if not os.path.exists(args.bin):

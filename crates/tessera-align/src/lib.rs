@@ -380,44 +380,63 @@ struct Anchor {
 }
 
 /// Exact-match anchors, sorted by query then source position.
+///
+/// A sort-merge join of the two token lists by hash: no map with a list
+/// per distinct token (the allocations of which dominated the cost), and
+/// the same anchors in the same order.
 fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
     let (q, s) = (ctx.q.tokens, ctx.s.tokens);
-    let mut positions: nohash_hasher::IntMap<u64, Vec<u32>> =
-        nohash_hasher::IntMap::with_capacity_and_hasher(s.len(), Default::default());
-    for (j, t) in s.tokens.iter().enumerate() {
-        positions.entry(t.hash).or_default().push(j as u32);
-    }
-    let mut q_count: nohash_hasher::IntMap<u64, u32> =
-        nohash_hasher::IntMap::with_capacity_and_hasher(q.len(), Default::default());
-    for t in &q.tokens {
-        *q_count.entry(t.hash).or_default() += 1;
-    }
+    let sorted = |t: &Tokens| -> Vec<(u64, u32)> {
+        let mut v: Vec<(u64, u32)> = t
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(k, tok)| (tok.hash, k as u32))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let (qs, ss) = (sorted(q), sorted(s));
     let is_match = |i: usize, j: usize| -> bool {
         i < q.len() && j < s.len() && q.tokens[i].hash == s.tokens[j].hash
     };
     let max_occ = ctx.cfg.anchor_max_occurrences;
     let mut out = Vec::new();
-    for (i, t) in q.tokens.iter().enumerate() {
-        let Some(js) = positions.get(&t.hash) else {
-            continue;
-        };
-        let frequent = js.len() > max_occ || q_count[&t.hash] as usize > max_occ;
-        let informative = ctx.q.weights[i] >= ctx.cfg.anchor_min_weight && !frequent;
-        for &j in js {
-            let j = j as usize;
-            let in_run = (i > 0 && j > 0 && is_match(i - 1, j - 1)) || is_match(i + 1, j + 1);
-            if informative || in_run {
-                // A run of function words is weak evidence; it still anchors
-                // so that heavily reworded passages keep their skeleton.
-                let w = ctx.weight(i as u32, j as u32);
-                out.push(Anchor {
-                    i: i as u32,
-                    j: j as u32,
-                    w,
-                });
+    let (mut a, mut b) = (0usize, 0usize);
+    while a < qs.len() && b < ss.len() {
+        let h = qs[a].0;
+        match h.cmp(&ss[b].0) {
+            std::cmp::Ordering::Less => a += 1,
+            std::cmp::Ordering::Greater => b += 1,
+            std::cmp::Ordering::Equal => {
+                let a_end = a + qs[a..].iter().take_while(|x| x.0 == h).count();
+                let b_end = b + ss[b..].iter().take_while(|x| x.0 == h).count();
+                let frequent = b_end - b > max_occ || a_end - a > max_occ;
+                for &(_, i) in &qs[a..a_end] {
+                    let i = i as usize;
+                    let informative = ctx.q.weights[i] >= ctx.cfg.anchor_min_weight && !frequent;
+                    for &(_, j) in &ss[b..b_end] {
+                        let j = j as usize;
+                        let in_run =
+                            (i > 0 && j > 0 && is_match(i - 1, j - 1)) || is_match(i + 1, j + 1);
+                        if informative || in_run {
+                            // A run of function words is weak evidence; it
+                            // still anchors so that heavily reworded
+                            // passages keep their skeleton.
+                            out.push(Anchor {
+                                i: i as u32,
+                                j: j as u32,
+                                w: ctx.weight(i as u32, j as u32),
+                            });
+                        }
+                    }
+                }
+                a = a_end;
+                b = b_end;
             }
         }
     }
+    out.sort_unstable_by_key(|x| (x.i, x.j));
     out
 }
 

@@ -406,6 +406,68 @@ impl Index {
         })
     }
 
+    /// Calls `f` once per distinct fingerprint of the index, in hash
+    /// order, with its document frequency summed over the segments
+    /// (deleted documents not yet compacted away included) and, when that
+    /// is at most `cap`, its live postings in address order (otherwise an
+    /// empty slice; such postings are not decoded). A sequential merge of
+    /// the segments' dictionaries: no search per fingerprint.
+    pub fn for_each_fingerprint_merged(
+        &self,
+        cap: u32,
+        mut f: impl FnMut(u64, u32, &[DocAddr]),
+    ) -> Result<()> {
+        let mut next: Vec<usize> = vec![0; self.segments.len()];
+        let counts: Vec<usize> = self
+            .segments
+            .iter()
+            .map(|v| v.segment.fingerprint_count())
+            .collect();
+        let mut here: Vec<(usize, (u32, u32))> = Vec::new();
+        let mut addrs = Vec::new();
+        let mut buf = Vec::new();
+        loop {
+            // The smallest hash at the segments' cursors.
+            let mut min: Option<u64> = None;
+            for (k, v) in self.segments.iter().enumerate() {
+                if next[k] < counts[k] {
+                    let h = v.segment.fingerprint_entry(next[k]).0;
+                    min = Some(min.map_or(h, |m: u64| m.min(h)));
+                }
+            }
+            let Some(hash) = min else {
+                return Ok(());
+            };
+            here.clear();
+            let mut df = 0u32;
+            for (k, v) in self.segments.iter().enumerate() {
+                if next[k] < counts[k] {
+                    let (h, at) = v.segment.fingerprint_entry(next[k]);
+                    if h == hash {
+                        df = df.saturating_add(at.1);
+                        here.push((k, at));
+                        next[k] += 1;
+                    }
+                }
+            }
+            addrs.clear();
+            if df <= cap {
+                for &(k, at) in &here {
+                    let v = &self.segments[k];
+                    buf.clear();
+                    v.segment.postings_at(at, &mut buf)?;
+                    addrs.extend(buf.iter().filter(|&&o| !v.deletes.contains(o)).map(|&ord| {
+                        DocAddr {
+                            segment: k as u32,
+                            ord,
+                        }
+                    }));
+                }
+            }
+            f(hash, df, &addrs);
+        }
+    }
+
     /// Calls `f` with every fingerprint of every segment and its live
     /// postings.
     pub fn for_each_fingerprint(&self, mut f: impl FnMut(u64, &[DocAddr])) -> Result<()> {

@@ -761,6 +761,17 @@ impl Segment {
         self.section(S_FP_DICT).len() / FP_RECORD
     }
 
+    /// The `k`-th fingerprint of the dictionary (hash order) and where
+    /// its postings are (see [`Segment::postings_at`]).
+    pub fn fingerprint_entry(&self, k: usize) -> (u64, (u32, u32)) {
+        let dict = self.section(S_FP_DICT);
+        let at = k * FP_RECORD;
+        (
+            get_u64(dict, at),
+            (get_u32(dict, at + 8), get_u32(dict, at + 12)),
+        )
+    }
+
     /// All fingerprints with their postings, in hash order.
     pub fn for_each_fingerprint(&self, mut f: impl FnMut(u64, &[u32])) -> Result<()> {
         let dict = self.section(S_FP_DICT);

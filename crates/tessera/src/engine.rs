@@ -121,10 +121,10 @@ pub struct Query<'a> {
 }
 
 /// A text with its tokens and token weights.
-struct Prepared<'t> {
-    text: &'t str,
-    tokens: Tokens,
-    weights: Vec<f32>,
+pub(crate) struct Prepared<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) tokens: Tokens,
+    pub(crate) weights: Vec<f32>,
 }
 
 /// A passage found against one candidate.
@@ -184,7 +184,7 @@ impl Engine {
         })
     }
 
-    fn prepare<'t>(&self, text: &'t str) -> Prepared<'t> {
+    pub(crate) fn prepare<'t>(&self, text: &'t str) -> Prepared<'t> {
         prepare(self.index.analyzer(), &self.weights, text)
     }
 
@@ -247,32 +247,13 @@ impl Engine {
 
     /// Traces one article.
     pub fn trace(&self, query: &Query<'_>) -> Result<TraceReport> {
-        self.trace_filtered(query, &|_| true)
-    }
-
-    /// Traces one article against the candidate sources that `keep`
-    /// accepts (the scan limits them to earlier documents).
-    pub(crate) fn trace_filtered(
-        &self,
-        query: &Query<'_>,
-        keep: &dyn Fn(DocAddr) -> bool,
-    ) -> Result<TraceReport> {
         let q = self.prepare(query.text);
-        let cands = self.candidates(&q, &|a| Some(a) != query.exclude && keep(a))?;
+        let cands = self.candidates(&q, &|a| Some(a) != query.exclude)?;
         self.trace_prepared(query, &q, cands)
     }
 
-    /// Aligns one article with the given sources only.
-    pub(crate) fn trace_against(
-        &self,
-        query: &Query<'_>,
-        sources: Vec<DocAddr>,
-    ) -> Result<TraceReport> {
-        let q = self.prepare(query.text);
-        self.trace_prepared(query, &q, sources)
-    }
-
-    fn trace_prepared(
+    /// Aligns a tokenized article with the given sources.
+    pub(crate) fn trace_prepared(
         &self,
         query: &Query<'_>,
         q: &Prepared<'_>,
@@ -295,11 +276,77 @@ impl Engine {
                 (passages, s)
             })
             .collect();
-        let mut sources: Vec<Prepared<'_>> = Vec::with_capacity(found.len());
+        let (lists, sources): (Vec<Vec<Passage>>, Vec<Prepared<'_>>) = found.into_iter().unzip();
+        Ok(self.report(query, q, &loaded, lists, &sources))
+    }
+
+    /// Aligns a tokenized article with candidate sources in their order,
+    /// skipping a candidate when every query position at which it shares an
+    /// n-gram (`hits`) already lies in `max_cover` passages of better
+    /// candidates: a passage found in many documents is reported with a
+    /// few of them, and the work per article stays bounded. Sequential
+    /// (the scan runs many articles at once).
+    pub(crate) fn trace_pruned(
+        &self,
+        query: &Query<'_>,
+        q: &Prepared<'_>,
+        cands: &[(DocAddr, Vec<u32>)],
+        max_cover: u8,
+    ) -> Result<TraceReport> {
+        let mut cover = vec![0u8; q.tokens.len()];
+        let mut loaded: Vec<(DocAddr, DocMeta, String)> = Vec::new();
+        let mut analysed: Vec<(Tokens, Vec<f32>)> = Vec::new();
+        let mut lists: Vec<Vec<Passage>> = Vec::new();
+        for (a, hits) in cands {
+            let covered = |&h: &u32| cover.get(h as usize).is_none_or(|&c| c >= max_cover);
+            if !hits.is_empty() && hits.iter().all(covered) {
+                continue;
+            }
+            let text = self.index.text(*a)?;
+            let s = self.prepare(&text);
+            let passages = align(
+                Side::new(&q.tokens, &q.weights),
+                Side::new(&s.tokens, &s.weights),
+                &self.config.align,
+            );
+            for p in &passages {
+                for c in &mut cover[p.q.start as usize..p.q.end as usize] {
+                    *c = c.saturating_add(1);
+                }
+            }
+            let Prepared {
+                tokens, weights, ..
+            } = s;
+            analysed.push((tokens, weights));
+            lists.push(passages);
+            loaded.push((*a, self.index.meta(*a)?, text));
+        }
+        let sources: Vec<Prepared<'_>> = loaded
+            .iter()
+            .zip(analysed)
+            .map(|((_, _, text), (tokens, weights))| Prepared {
+                text,
+                tokens,
+                weights,
+            })
+            .collect();
+        Ok(self.report(query, q, &loaded, lists, &sources))
+    }
+
+    /// The report of an article aligned with `loaded` sources (`lists`:
+    /// the passages found with each).
+    fn report(
+        &self,
+        query: &Query<'_>,
+        q: &Prepared<'_>,
+        loaded: &[(DocAddr, DocMeta, String)],
+        lists: Vec<Vec<Passage>>,
+        sources: &[Prepared<'_>],
+    ) -> TraceReport {
         let mut all = Vec::new();
-        for (cand, (list, s)) in found.into_iter().enumerate() {
+        for (cand, list) in lists.into_iter().enumerate() {
             for passage in list {
-                let (q_chars, s_chars) = char_spans(q, &s, &passage);
+                let (q_chars, s_chars) = char_spans(q, &sources[cand], &passage);
                 all.push(Found {
                     cand,
                     passage,
@@ -307,21 +354,20 @@ impl Engine {
                     s_chars,
                 });
             }
-            sources.push(s);
         }
         let sources_meta: Vec<(&DocMeta, Option<i64>)> = loaded
             .iter()
             .map(|(a, m, _)| (m, self.index.timestamp(*a)))
             .collect();
-        Ok(build_report(
+        build_report(
             query,
             q,
             &all,
-            &sources,
+            sources,
             &sources_meta,
             &self.config,
-            cands.len(),
-        ))
+            loaded.len(),
+        )
     }
 }
 

@@ -33,6 +33,7 @@
 //! The output does not depend on the number of threads.
 
 mod extsort;
+mod grams;
 mod output;
 
 use std::collections::{BTreeMap, HashMap};
@@ -50,6 +51,7 @@ use crate::engine::{Engine, Query, TraceConfig};
 use crate::error::{Error, Result};
 use crate::report::{Detection, Edit, EditOp};
 use extsort::{KeyDoc, Record, Sorter};
+use grams::GramTable;
 use output::{ColType, TableWriter};
 
 pub use output::GraphEdge;
@@ -69,6 +71,9 @@ pub struct ScanConfig {
     pub hit_window: u32,
     /// Most candidates aligned per document.
     pub max_candidates: usize,
+    /// A candidate is not aligned when all the n-grams it shares with the
+    /// document lie in this many passages found with better candidates.
+    pub max_sources_per_passage: u8,
     /// MinHash bands and rows per band.
     pub bands: usize,
     /// Rows per band.
@@ -95,6 +100,7 @@ impl Default for ScanConfig {
             min_shared: 3,
             hit_window: 32,
             max_candidates: 20,
+            max_sources_per_passage: 3,
             bands: 42,
             rows: 3,
             neardup_jaccard: 0.5,
@@ -111,12 +117,13 @@ impl ScanConfig {
     /// another configuration is not reused).
     fn key(&self) -> String {
         format!(
-            "{:?}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{:?}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.trace,
             self.max_df,
             self.min_shared,
             self.hit_window,
             self.max_candidates,
+            self.max_sources_per_passage,
             self.bands,
             self.rows,
             self.neardup_jaccard,
@@ -174,6 +181,13 @@ pub struct ScanSummary {
     pub graph_edges: u64,
     /// Substitution patterns seen at least twice.
     pub spin_patterns: u64,
+    /// Fingerprints in the candidate table (found in 2 to `max_df`
+    /// documents).
+    #[serde(default)]
+    pub table_fingerprints: u64,
+    /// Memory of the candidate table, in bytes.
+    #[serde(default)]
+    pub table_bytes: u64,
     /// Sorted runs spilled to disk (memory budget reached).
     pub spilled_runs: u64,
     /// Stages reused from an earlier, interrupted run.
@@ -434,6 +448,9 @@ struct PairRow {
     s: u32,
     syndication: bool,
     d: Detection,
+    /// Document of each of `d.alternatives`.
+    #[serde(default)]
+    alts: Vec<u32>,
 }
 
 /// Persistent state of a scan in `out/.scan`.
@@ -468,15 +485,76 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
     output::write_atomic(path, &bytes)
 }
 
+/// Candidate sources of document `k` among the documents that `keep`
+/// accepts, best first: those sharing at least `min_shared` n-grams of the
+/// table within `hit_window` tokens of `k`, ranked by the summed
+/// `ln(1 + N / df)` of the n-grams they share (as a trace ranks them).
+fn scan_candidates(
+    engine: &Engine,
+    table: &GramTable,
+    tokens: &tessera_text::Tokens,
+    cfg: &ScanConfig,
+    n_docs: usize,
+    keep: impl Fn(u32) -> bool,
+) -> Vec<(u32, Vec<u32>)> {
+    let fp = engine.index().analyzer().fingerprinter();
+    let mut grams: Vec<(u64, u32)> = fp
+        .all_ngrams(&tokens.hashes())
+        .into_iter()
+        .enumerate()
+        .map(|(pos, h)| (h, pos as u32))
+        .collect();
+    grams.sort_unstable();
+    grams.dedup_by_key(|g| g.0);
+    let n = n_docs.max(1) as f64;
+    // (document, position of the shared n-gram, its weight).
+    let mut hits: Vec<(u32, u32, f64)> = Vec::new();
+    for (h, pos) in grams {
+        let Some((df, list)) = table.get(h) else {
+            continue;
+        };
+        let w = (1.0 + n / f64::from(df)).ln();
+        hits.extend(list.iter().filter(|&&b| keep(b)).map(|&b| (b, pos, w)));
+    }
+    hits.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let window = cfg.hit_window;
+    let mut ranked: Vec<(u32, f64, Vec<u32>)> = Vec::new();
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        // The most hits within any `window` consecutive tokens: a copied
+        // passage concentrates them, a shared topic scatters them.
+        let (mut lo, mut best) = (0usize, 0usize);
+        for hi in 0..group.len() {
+            while window > 0 && group[hi].1 - group[lo].1 >= window {
+                lo += 1;
+            }
+            best = best.max(hi - lo + 1);
+        }
+        if best as u32 >= cfg.min_shared {
+            ranked.push((
+                group[0].0,
+                group.iter().map(|x| x.2).sum(),
+                group.iter().map(|x| x.1).collect(),
+            ));
+        }
+    }
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(cfg.max_candidates);
+    ranked.into_iter().map(|(b, _, hits)| (b, hits)).collect()
+}
+
 /// The pair stage for documents `range`: each traced against earlier ones.
+#[allow(clippy::too_many_arguments)]
 fn pair_chunk(
     engine: &Engine,
     docs: &Docs,
+    table: &GramTable,
+    cfg: &ScanConfig,
     rep: &[Option<u32>],
     cluster: &[Option<u32>],
     range: std::ops::Range<usize>,
     progress: &dyn Progress,
 ) -> Result<(Vec<PairRow>, u64)> {
+    let doc_of_id = |id: &str| engine.index().find(id).and_then(|a| docs.index_of(a));
     let rows: Vec<Result<(Vec<PairRow>, usize)>> = range
         .into_par_iter()
         .map(|k| {
@@ -488,22 +566,29 @@ fn pair_chunk(
                 text: &text,
                 exclude: Some(d.addr),
             };
+            let q = engine.prepare(&text);
             let my_rank = docs.rank[k];
             let my_cluster = cluster[k];
             // Earlier documents, each near-duplicate cluster seen through
-            // its representative, the document's own cluster excluded.
-            let keep = |a: DocAddr| {
-                docs.index_of(a).is_some_and(|b| {
-                    docs.rank[b as usize] < my_rank
-                        && rep[b as usize].is_none()
-                        && (my_cluster.is_none() || cluster[b as usize] != my_cluster)
-                })
+            // its representative (the table holds no other member), the
+            // document's own cluster excluded.
+            let keep = |b: u32| {
+                docs.rank[b as usize] < my_rank
+                    && (my_cluster.is_none() || cluster[b as usize] != my_cluster)
             };
-            let mut reports = vec![(engine.trace_filtered(&query, &keep)?, false)];
+            let cands: Vec<(DocAddr, Vec<u32>)> =
+                scan_candidates(engine, table, &q.tokens, cfg, docs.docs.len(), keep)
+                    .into_iter()
+                    .map(|(b, hits)| (docs.docs[b as usize].addr, hits))
+                    .collect();
+            let mut reports = vec![(
+                engine.trace_pruned(&query, &q, &cands, cfg.max_sources_per_passage)?,
+                false,
+            )];
             if let Some(r) = rep[k] {
                 // A copy of a cluster: aligned with its original.
                 reports.push((
-                    engine.trace_against(&query, vec![docs.docs[r as usize].addr])?,
+                    engine.trace_prepared(&query, &q, vec![docs.docs[r as usize].addr])?,
                     true,
                 ));
             }
@@ -511,18 +596,20 @@ fn pair_chunk(
             let aligned: usize = reports.iter().map(|(r, _)| r.candidates).sum();
             for (report, syndication) in reports {
                 for p in report.passages {
-                    let Some(s) = engine
-                        .index()
-                        .find(&p.source_id)
-                        .and_then(|a| docs.index_of(a))
-                    else {
+                    let Some(s) = doc_of_id(&p.source_id) else {
                         continue;
                     };
+                    let alts = p
+                        .alternatives
+                        .iter()
+                        .filter_map(|a| doc_of_id(&a.source_id))
+                        .collect();
                     rows.push(PairRow {
                         q: k as u32,
                         s,
                         syndication,
                         d: p,
+                        alts,
                     });
                 }
             }
@@ -565,7 +652,8 @@ pub fn scan(
         max_df_ratio: 0.0,
         min_df_cap: cfg.max_df,
         hit_window: cfg.hit_window,
-        // Every source of a passage is a pair of its own.
+        // Every source aligned with a passage is a pair of its own (the
+        // candidates aligned are bounded by `max_sources_per_passage`).
         alternative_overlap: f64::INFINITY,
         ..cfg.trace.clone()
     };
@@ -573,7 +661,7 @@ pub fn scan(
     std::fs::create_dir_all(&work).map_err(|e| Error::io(&work, e))?;
     let state_path = work.join("state.json");
     let fresh = State {
-        version: 1,
+        version: 2,
         index: index_key(&index),
         config: cfg.key(),
         neardup_done: false,
@@ -646,13 +734,36 @@ pub fn scan(
             .resumed
             .push(format!("pairs ({} of {} chunks)", chunks - todo, chunks));
     }
+    let table = if todo > 0 {
+        progress.start("candidate table", 0);
+        // Syndicated copies are never sources: each cluster is seen
+        // through its representative.
+        let t = GramTable::build(engine.index(), cfg.max_df, |a| {
+            docs.index_of(a).filter(|&b| rep[b as usize].is_none())
+        })?;
+        progress.finish();
+        summary.table_fingerprints = t.len() as u64;
+        summary.table_bytes = t.heap_bytes() as u64;
+        t
+    } else {
+        GramTable::default()
+    };
     progress.start("pairs", (todo * cfg.chunk_docs).min(n) as u64);
     for (c, &finished) in done.iter().enumerate() {
         if finished {
             continue;
         }
         let range = c * cfg.chunk_docs..((c + 1) * cfg.chunk_docs).min(n);
-        let (rows, aligned) = pair_chunk(&engine, &docs, &rep, &cluster_of, range, progress)?;
+        let (rows, aligned) = pair_chunk(
+            &engine,
+            &docs,
+            &table,
+            cfg,
+            &rep,
+            &cluster_of,
+            range,
+            progress,
+        )?;
         summary.candidates_aligned += aligned;
         let mut body = Vec::new();
         for r in &rows {
