@@ -516,7 +516,7 @@ fn scan_candidates(
         let w = (1.0 + n / f64::from(df)).ln();
         hits.extend(list.iter().filter(|&&b| keep(b)).map(|&b| (b, pos, w)));
     }
-    hits.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    hits.sort_unstable_by_key(|a| (a.0, a.1));
     let window = cfg.hit_window;
     let mut ranked: Vec<(u32, f64, Vec<u32>)> = Vec::new();
     for group in hits.chunk_by(|a, b| a.0 == b.0) {
