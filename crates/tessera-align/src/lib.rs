@@ -397,11 +397,9 @@ fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
         v
     };
     let (qs, ss) = (sorted(q), sorted(s));
-    let is_match = |i: usize, j: usize| -> bool {
-        i < q.len() && j < s.len() && q.tokens[i].hash == s.tokens[j].hash
-    };
-    let max_occ = ctx.cfg.anchor_max_occurrences;
-    let mut out = Vec::new();
+    // For each query token: the run of `ss` with its hash, and how often
+    // the query holds it.
+    let mut runs: Vec<(u32, u32, u32)> = vec![(0, 0, 0); q.len()];
     let (mut a, mut b) = (0usize, 0usize);
     while a < qs.len() && b < ss.len() {
         let h = qs[a].0;
@@ -411,32 +409,41 @@ fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
             std::cmp::Ordering::Equal => {
                 let a_end = a + qs[a..].iter().take_while(|x| x.0 == h).count();
                 let b_end = b + ss[b..].iter().take_while(|x| x.0 == h).count();
-                let frequent = b_end - b > max_occ || a_end - a > max_occ;
                 for &(_, i) in &qs[a..a_end] {
-                    let i = i as usize;
-                    let informative = ctx.q.weights[i] >= ctx.cfg.anchor_min_weight && !frequent;
-                    for &(_, j) in &ss[b..b_end] {
-                        let j = j as usize;
-                        let in_run =
-                            (i > 0 && j > 0 && is_match(i - 1, j - 1)) || is_match(i + 1, j + 1);
-                        if informative || in_run {
-                            // A run of function words is weak evidence; it
-                            // still anchors so that heavily reworded
-                            // passages keep their skeleton.
-                            out.push(Anchor {
-                                i: i as u32,
-                                j: j as u32,
-                                w: ctx.weight(i as u32, j as u32),
-                            });
-                        }
-                    }
+                    runs[i as usize] = (b as u32, b_end as u32, (a_end - a) as u32);
                 }
                 a = a_end;
                 b = b_end;
             }
         }
     }
-    out.sort_unstable_by_key(|x| (x.i, x.j));
+    let is_match = |i: usize, j: usize| -> bool {
+        i < q.len() && j < s.len() && q.tokens[i].hash == s.tokens[j].hash
+    };
+    let max_occ = ctx.cfg.anchor_max_occurrences;
+    let mut out = Vec::new();
+    // Query order, and source order within a token: sorted as required.
+    for (i, &(lo, hi, q_count)) in runs.iter().enumerate() {
+        if lo == hi {
+            continue;
+        }
+        let frequent = (hi - lo) as usize > max_occ || q_count as usize > max_occ;
+        let informative = ctx.q.weights[i] >= ctx.cfg.anchor_min_weight && !frequent;
+        for &(_, j) in &ss[lo as usize..hi as usize] {
+            let j = j as usize;
+            let in_run = (i > 0 && j > 0 && is_match(i - 1, j - 1)) || is_match(i + 1, j + 1);
+            if informative || in_run {
+                // A run of function words is weak evidence; it still
+                // anchors so that heavily reworded passages keep their
+                // skeleton.
+                out.push(Anchor {
+                    i: i as u32,
+                    j: j as u32,
+                    w: ctx.weight(i as u32, j as u32),
+                });
+            }
+        }
+    }
     out
 }
 
@@ -474,7 +481,11 @@ fn chains(ctx: &Ctx<'_>, anchors: &[Anchor]) -> Vec<Vec<usize>> {
         f[b] = best;
         pred[b] = best_pred;
     }
-    let mut order: Vec<usize> = (0..n).collect();
+    // A path's weight never exceeds `f` at its end (a predecessor is only
+    // taken when it adds weight), and ends are taken best first, so ends
+    // below the minimum chain weight could only yield rejected chains
+    // after every accepted one: they are left out of the order.
+    let mut order: Vec<usize> = (0..n).filter(|&k| f[k] >= cfg.min_chain_weight).collect();
     order.sort_by(|&a, &b| f[b].total_cmp(&f[a]).then(a.cmp(&b)));
     let mut used = vec![false; n];
     let mut out = Vec::new();

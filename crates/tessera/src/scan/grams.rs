@@ -2,7 +2,8 @@
 //!
 //! Every fingerprint of the index found in 2 to `max_df` documents, with
 //! the scan's documents that hold it (syndicated copies left out: they are
-//! never sources). It is built by one sequential merge of the segments'
+//! never sources), and the boilerplate of outlets (see
+//! [`GramTable::build`]). It is built by one sequential merge of the segments'
 //! dictionaries, so looking up a document's n-grams costs one probe of one
 //! table, however many segments the index has (a trace searches every
 //! segment's dictionary).
@@ -16,6 +17,13 @@ use tessera_index::Index;
 
 use crate::error::Result;
 
+/// Least number of an outlet's documents holding a frequent fingerprint for
+/// it to be that outlet's boilerplate.
+pub(super) const MIN_BOILERPLATE_DOCS: u64 = 3;
+/// How much more often than in the corpus a frequent fingerprint must occur
+/// in an outlet's documents to be that outlet's boilerplate.
+pub(super) const BOILERPLATE_RATIO: u64 = 5;
+
 /// Fingerprints of 2..=`max_df` documents and their documents.
 #[derive(Debug, Default)]
 pub(super) struct GramTable {
@@ -24,6 +32,8 @@ pub(super) struct GramTable {
     /// `docs[starts[k]..starts[k + 1]]` hold key `k`.
     starts: Vec<u64>,
     docs: Vec<u32>,
+    /// Whether key `k` is boilerplate (its documents: one per outlet).
+    boilerplate: Vec<bool>,
     /// `dir[p]`: the first key whose top `bits` bits are at least `p`.
     dir: Vec<u32>,
     bits: u32,
@@ -31,32 +41,94 @@ pub(super) struct GramTable {
 
 impl GramTable {
     /// Builds the table of `index`. `doc_of` maps a posting to the scan's
-    /// document number, or `None` for a document that is never a source.
+    /// document number, or `None` for a document that is never a source;
+    /// `outlet` and `rank` give a document's outlet (0: none) and its
+    /// place in publication order; `outlet_docs` the number of documents
+    /// of each outlet.
+    ///
+    /// A fingerprint of more than `max_df` documents is common words or
+    /// boilerplate. For each outlet in which it is concentrated (found in
+    /// at least [`MIN_BOILERPLATE_DOCS`] of its documents and in a share of
+    /// them at least [`BOILERPLATE_RATIO`] times its share of the corpus:
+    /// a disclaimer, a byline, a template), it is kept with that outlet's
+    /// earliest document holding it, marked as boilerplate: the outlet's
+    /// later articles pair their boilerplate with its first appearance,
+    /// and reuse clusters can flag it. Common words, spread evenly over
+    /// the outlets, stay out.
     pub(super) fn build(
         index: &Index,
         max_df: u32,
         doc_of: impl Fn(tessera_index::DocAddr) -> Option<u32>,
+        outlet: impl Fn(u32) -> u32,
+        rank: impl Fn(u32) -> u32,
+        outlet_docs: &[u32],
     ) -> Result<GramTable> {
         let mut t = GramTable {
             starts: vec![0],
             ..GramTable::default()
         };
-        index.for_each_fingerprint_merged(max_df, |hash, df, addrs| {
-            if df < 2 || df > max_df {
+        let total: u64 = outlet_docs.iter().map(|&n| u64::from(n)).sum();
+        let mut mapped: Vec<u32> = Vec::new();
+        let mut count = vec![0u32; outlet_docs.len()];
+        let mut first = vec![(u32::MAX, 0u32); outlet_docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        index.for_each_fingerprint_merged(u32::MAX, |hash, df, addrs| {
+            if df < 2 {
                 return;
             }
-            let before = t.docs.len();
-            t.docs.extend(addrs.iter().filter_map(|&a| doc_of(a)));
-            if t.docs.len() > before {
-                t.keys.push(hash);
-                t.df.push(df);
-                t.starts.push(t.docs.len() as u64);
+            mapped.clear();
+            mapped.extend(addrs.iter().filter_map(|&a| doc_of(a)));
+            if mapped.is_empty() {
+                return;
             }
+            let boilerplate = df > max_df;
+            if !boilerplate {
+                t.docs.extend_from_slice(&mapped);
+            } else {
+                for &b in &mapped {
+                    let o = outlet(b) as usize;
+                    if o == 0 || o >= count.len() {
+                        continue;
+                    }
+                    if count[o] == 0 {
+                        touched.push(o as u32);
+                    }
+                    count[o] += 1;
+                    let r = rank(b);
+                    if r < first[o].0 {
+                        first[o] = (r, b);
+                    }
+                }
+                touched.sort_unstable();
+                let before = t.docs.len();
+                for &o in &touched {
+                    let o = o as usize;
+                    let n = u64::from(count[o]);
+                    // n / outlet_docs >= RATIO * df / total, in integers.
+                    if n >= MIN_BOILERPLATE_DOCS
+                        && n * total
+                            >= BOILERPLATE_RATIO * u64::from(df) * u64::from(outlet_docs[o])
+                    {
+                        t.docs.push(first[o].1);
+                    }
+                    count[o] = 0;
+                    first[o] = (u32::MAX, 0);
+                }
+                touched.clear();
+                if t.docs.len() == before {
+                    return;
+                }
+            }
+            t.keys.push(hash);
+            t.df.push(df);
+            t.boilerplate.push(boilerplate);
+            t.starts.push(t.docs.len() as u64);
         })?;
         t.keys.shrink_to_fit();
         t.df.shrink_to_fit();
         t.starts.shrink_to_fit();
         t.docs.shrink_to_fit();
+        t.boilerplate.shrink_to_fit();
         // About two keys per bucket.
         let n = t.keys.len().max(2);
         t.bits = (usize::BITS - n.leading_zeros() - 1).clamp(1, 31);
@@ -83,11 +155,14 @@ impl GramTable {
             + self.df.capacity() * 4
             + self.starts.capacity() * 8
             + self.docs.capacity() * 4
+            + self.boilerplate.capacity()
             + self.dir.capacity() * 4
     }
 
-    /// The document frequency of `hash` and the documents holding it.
-    pub(super) fn get(&self, hash: u64) -> Option<(u32, &[u32])> {
+    /// The document frequency of `hash`, the documents holding it and
+    /// whether it is boilerplate (then the documents are the earliest of
+    /// the outlets whose boilerplate it is).
+    pub(super) fn get(&self, hash: u64) -> Option<(u32, &[u32], bool)> {
         if self.keys.is_empty() {
             return None;
         }
@@ -97,7 +172,7 @@ impl GramTable {
             let key = self.keys[k];
             if key == hash {
                 let (a, b) = (self.starts[k] as usize, self.starts[k + 1] as usize);
-                return Some((self.df[k], &self.docs[a..b]));
+                return Some((self.df[k], &self.docs[a..b], self.boilerplate[k]));
             }
             if key > hash {
                 break;

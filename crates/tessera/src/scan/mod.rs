@@ -52,7 +52,7 @@ use crate::error::{Error, Result};
 use crate::report::{Detection, Edit, EditOp};
 use extsort::{KeyDoc, Record, Sorter};
 use grams::GramTable;
-use output::{ColType, TableWriter};
+use output::{Cell, ColType, TableWriter};
 
 pub use output::GraphEdge;
 
@@ -495,7 +495,7 @@ fn scan_candidates(
     tokens: &tessera_text::Tokens,
     cfg: &ScanConfig,
     n_docs: usize,
-    keep: impl Fn(u32) -> bool,
+    keep: impl Fn(u32, bool) -> bool,
 ) -> Vec<(u32, Vec<u32>)> {
     let fp = engine.index().analyzer().fingerprinter();
     let mut grams: Vec<(u64, u32)> = fp
@@ -510,11 +510,15 @@ fn scan_candidates(
     // (document, position of the shared n-gram, its weight).
     let mut hits: Vec<(u32, u32, f64)> = Vec::new();
     for (h, pos) in grams {
-        let Some((df, list)) = table.get(h) else {
+        let Some((df, list, boilerplate)) = table.get(h) else {
             continue;
         };
         let w = (1.0 + n / f64::from(df)).ln();
-        hits.extend(list.iter().filter(|&&b| keep(b)).map(|&b| (b, pos, w)));
+        hits.extend(
+            list.iter()
+                .filter(|&&b| keep(b, boilerplate))
+                .map(|&b| (b, pos, w)),
+        );
     }
     hits.sort_unstable_by_key(|a| (a.0, a.1));
     let window = cfg.hit_window;
@@ -572,9 +576,11 @@ fn pair_chunk(
             // Earlier documents, each near-duplicate cluster seen through
             // its representative (the table holds no other member), the
             // document's own cluster excluded.
-            let keep = |b: u32| {
+            // Boilerplate pairs only within its outlet.
+            let keep = |b: u32, boilerplate: bool| {
                 docs.rank[b as usize] < my_rank
                     && (my_cluster.is_none() || cluster[b as usize] != my_cluster)
+                    && (!boilerplate || (d.outlet != 0 && docs.docs[b as usize].outlet == d.outlet))
             };
             let cands: Vec<(DocAddr, Vec<u32>)> =
                 scan_candidates(engine, table, &q.tokens, cfg, docs.docs.len(), keep)
@@ -738,9 +744,18 @@ pub fn scan(
         progress.start("candidate table", 0);
         // Syndicated copies are never sources: each cluster is seen
         // through its representative.
-        let t = GramTable::build(engine.index(), cfg.max_df, |a| {
-            docs.index_of(a).filter(|&b| rep[b as usize].is_none())
-        })?;
+        let mut outlet_docs = vec![0u32; docs.outlets.len()];
+        for d in &docs.docs {
+            outlet_docs[d.outlet as usize] += 1;
+        }
+        let t = GramTable::build(
+            engine.index(),
+            cfg.max_df,
+            |a| docs.index_of(a).filter(|&b| rep[b as usize].is_none()),
+            |b| docs.docs[b as usize].outlet,
+            |b| docs.rank[b as usize],
+            &outlet_docs,
+        )?;
         progress.finish();
         summary.table_fingerprints = t.len() as u64;
         summary.table_bytes = t.heap_bytes() as u64;
@@ -891,6 +906,129 @@ struct Pattern {
     outlets: BTreeMap<u32, u64>,
 }
 
+/// The outlet of document `k`, unless it has none.
+fn outlet_name(docs: &Docs, k: u32) -> Option<&str> {
+    let o = docs.docs[k as usize].outlet;
+    (o != 0).then(|| docs.outlets[o as usize].as_str())
+}
+
+/// The pairs of one checkpoint, parsed and rendered.
+struct Rendered {
+    rows: Vec<PairRow>,
+    /// The JSON Lines of the rows; row `k` is `lines[line_ends[k]..line_ends[k + 1]]`.
+    lines: Vec<u8>,
+    line_ends: Vec<usize>,
+    /// Each row's edits as JSON.
+    edits: Vec<String>,
+    /// Each row's aligned and substituted words.
+    spin: Vec<(u64, u64)>,
+    /// Spin substitutions (source, copy) by row.
+    patterns: Vec<(usize, (String, String))>,
+}
+
+/// A pair as written to `pairs.jsonl` (the edits follow).
+#[derive(Serialize)]
+struct PairOut<'a> {
+    query_id: &'a str,
+    query_offset: u64,
+    query_length: u64,
+    source_id: &'a str,
+    source_offset: u64,
+    source_length: u64,
+    score: f64,
+    matched_words: u32,
+    evidence: f64,
+    kind: &'static str,
+    reordered: bool,
+    query_outlet: Option<&'a str>,
+    source_outlet: Option<&'a str>,
+    query_date: Option<&'a str>,
+    source_date: Option<&'a str>,
+    delay_seconds: Option<i64>,
+    query_neardup_cluster: Option<u32>,
+    source_neardup_cluster: Option<u32>,
+}
+
+fn render_chunk(
+    docs: &Docs,
+    cluster_of: &[Option<u32>],
+    path: &Path,
+    work: &Path,
+) -> Result<Rendered> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut r = Rendered {
+        rows: Vec::new(),
+        lines: Vec::new(),
+        line_ends: vec![0],
+        edits: Vec::new(),
+        spin: Vec::new(),
+        patterns: Vec::new(),
+    };
+    for (line_no, line) in text.lines().enumerate() {
+        let row: PairRow = serde_json::from_str(line).map_err(|e| Error::Input {
+            location: format!("{}:{}", path.display(), line_no + 1),
+            reason: format!(
+                "damaged checkpoint ({e}); delete {} and run the scan again",
+                work.display()
+            ),
+        })?;
+        let (q, s, d) = (row.q, row.s, &row.d);
+        let (qd, sd) = (&docs.docs[q as usize], &docs.docs[s as usize]);
+        let delay = match (qd.timestamp, sd.timestamp) {
+            (Some(a), Some(b)) => Some(a - b),
+            _ => None,
+        };
+        let edits = serde_json::to_string(&d.edits).map_err(|e| Error::io(path, e.into()))?;
+        let head = PairOut {
+            query_id: &d.query_id,
+            query_offset: d.query_offset,
+            query_length: d.query_length,
+            source_id: &d.source_id,
+            source_offset: d.source_offset,
+            source_length: d.source_length,
+            score: d.score,
+            matched_words: d.matched_words,
+            evidence: d.evidence,
+            kind: if row.syndication {
+                "syndication"
+            } else {
+                "reuse"
+            },
+            reordered: d.reordered,
+            query_outlet: outlet_name(docs, q),
+            source_outlet: outlet_name(docs, s),
+            query_date: qd.date.as_deref(),
+            source_date: sd.date.as_deref(),
+            delay_seconds: delay,
+            query_neardup_cluster: cluster_of[q as usize],
+            source_neardup_cluster: cluster_of[s as usize],
+        };
+        serde_json::to_writer(&mut r.lines, &head).map_err(|e| Error::io(path, e.into()))?;
+        // `{...}` becomes `{...,"edits":[...]}`.
+        r.lines.pop();
+        r.lines.extend_from_slice(b",\"edits\":");
+        r.lines.extend_from_slice(edits.as_bytes());
+        r.lines.extend_from_slice(b"}\n");
+        r.line_ends.push(r.lines.len());
+        r.edits.push(edits);
+        let sub_words: u64 = d
+            .edits
+            .iter()
+            .filter(|x| x.op == EditOp::Sub)
+            .map(|x| words(&x.query))
+            .sum();
+        r.spin
+            .push((u64::from(d.matched_words) + sub_words, sub_words));
+        let k = r.rows.len();
+        for x in d.edits.iter().filter(|x| is_spin(x)) {
+            r.patterns
+                .push((k, (collapse(&x.source), collapse(&x.query))));
+        }
+        r.rows.push(row);
+    }
+    Ok(r)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn aggregate(
     docs: &Docs,
@@ -931,88 +1069,115 @@ fn aggregate(
     // Per copy document: aligned words, substituted words.
     let mut spin: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     let mut pair_count = 0u64;
-    let mut reused_docs = std::collections::BTreeSet::new();
+    let mut link_count = 0u64;
+    let mut reused = vec![false; docs.docs.len()];
     progress.start("outputs", chunks as u64);
-    let outlet_opt = |k: u32| -> Option<String> {
-        let o = docs.docs[k as usize].outlet;
-        (o != 0).then(|| docs.outlets[o as usize].clone())
-    };
-    for c in 0..chunks {
-        let path = chunk_path(work, c);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        for (line_no, line) in text.lines().enumerate() {
-            let row: PairRow = serde_json::from_str(line).map_err(|e| Error::Input {
-                location: format!("{}:{}", path.display(), line_no + 1),
-                reason: format!(
-                    "damaged checkpoint ({e}); delete {} and run the scan again",
-                    work.display()
-                ),
-            })?;
-            let (q, s, d) = (row.q, row.s, &row.d);
-            let (qd, sd) = (&docs.docs[q as usize], &docs.docs[s as usize]);
-            let delay = match (qd.timestamp, sd.timestamp) {
-                (Some(a), Some(b)) => Some(a - b),
-                _ => None,
-            };
-            let edits = serde_json::to_value(&d.edits).unwrap_or(Value::Null);
-            pairs_out.push(&json!({
-                "query_id": d.query_id, "query_offset": d.query_offset, "query_length": d.query_length,
-                "source_id": d.source_id, "source_offset": d.source_offset, "source_length": d.source_length,
-                "score": d.score, "matched_words": d.matched_words, "evidence": d.evidence,
-                "kind": if row.syndication { "syndication" } else { "reuse" },
-                "reordered": d.reordered,
-                "query_outlet": outlet_opt(q), "source_outlet": outlet_opt(s),
-                "query_date": qd.date, "source_date": sd.date,
-                "delay_seconds": delay,
-                "query_neardup_cluster": cluster_of[q as usize], "source_neardup_cluster": cluster_of[s as usize],
-                "edits": edits,
-            }))?;
-            endpoints.push(Endpoint {
-                doc: q,
-                start: d.query_offset,
-                end: d.query_offset + d.query_length,
-                pair: pair_count,
-            })?;
-            endpoints.push(Endpoint {
-                doc: s,
-                start: d.source_offset,
-                end: d.source_offset + d.source_length,
-                pair: pair_count,
-            })?;
-            reused_docs.insert(q);
-            reused_docs.insert(s);
-            pair_count += 1;
-            if row.syndication {
-                summary.syndication_pairs += 1;
+    // Checkpoints are parsed and rendered on all cores, a few at a time
+    // (bounded memory), and consumed in chunk order (deterministic).
+    let batch = rayon::current_num_threads().max(1) * 2;
+    for first in (0..chunks).step_by(batch) {
+        let rendered: Vec<Result<Rendered>> = (first..(first + batch).min(chunks))
+            .into_par_iter()
+            .map(|c| render_chunk(docs, cluster_of, &chunk_path(work, c), work))
+            .collect();
+        for r in rendered {
+            let r = r?;
+            for (k, row) in r.rows.iter().enumerate() {
+                let (q, s, d) = (row.q, row.s, &row.d);
+                let (qd, sd) = (&docs.docs[q as usize], &docs.docs[s as usize]);
+                let delay = match (qd.timestamp, sd.timestamp) {
+                    (Some(a), Some(b)) => Some(a - b),
+                    _ => None,
+                };
+                let opt_i64 = |c: Option<u32>| c.map(i64::from);
+                pairs_out.push_typed(
+                    &r.lines[r.line_ends[k]..r.line_ends[k + 1]],
+                    &[
+                        Cell::Str(&d.query_id),
+                        Cell::I64(d.query_offset as i64),
+                        Cell::I64(d.query_length as i64),
+                        Cell::Str(&d.source_id),
+                        Cell::I64(d.source_offset as i64),
+                        Cell::I64(d.source_length as i64),
+                        Cell::F64(d.score),
+                        Cell::I64(i64::from(d.matched_words)),
+                        Cell::F64(d.evidence),
+                        Cell::Str(if row.syndication {
+                            "syndication"
+                        } else {
+                            "reuse"
+                        }),
+                        Cell::Bool(d.reordered),
+                        Cell::OptStr(outlet_name(docs, q)),
+                        Cell::OptStr(outlet_name(docs, s)),
+                        Cell::OptStr(qd.date.as_deref()),
+                        Cell::OptStr(sd.date.as_deref()),
+                        Cell::OptI64(delay),
+                        Cell::OptI64(opt_i64(cluster_of[q as usize])),
+                        Cell::OptI64(opt_i64(cluster_of[s as usize])),
+                        Cell::Str(&r.edits[k]),
+                    ],
+                )?;
+                // The pair links its two spans; alternatives of the passage
+                // link it with their documents too (for reuse clusters).
+                for (doc, start, end) in [
+                    (q, d.query_offset, d.query_offset + d.query_length),
+                    (s, d.source_offset, d.source_offset + d.source_length),
+                ] {
+                    endpoints.push(Endpoint {
+                        doc,
+                        start,
+                        end,
+                        pair: link_count,
+                    })?;
+                }
+                link_count += 1;
+                for (a, &doc) in d.alternatives.iter().zip(&row.alts) {
+                    for (doc, start, end) in [
+                        (q, a.query_offset, a.query_offset + a.query_length),
+                        (doc, a.source_offset, a.source_offset + a.source_length),
+                    ] {
+                        endpoints.push(Endpoint {
+                            doc,
+                            start,
+                            end,
+                            pair: link_count,
+                        })?;
+                    }
+                    link_count += 1;
+                }
+                reused[q as usize] = true;
+                reused[s as usize] = true;
+                pair_count += 1;
+                if row.syndication {
+                    summary.syndication_pairs += 1;
+                }
+                let e = edges.entry((sd.outlet, qd.outlet)).or_default();
+                e.passages += 1;
+                e.chars += d.query_length;
+                e.copies.insert(q);
+                if let Some(x) = delay {
+                    e.delays.push(x);
+                }
+                let (aligned, substituted) = r.spin[k];
+                let acc = spin.entry(q).or_default();
+                acc.0 += aligned;
+                acc.1 += substituted;
             }
-            let e = edges.entry((sd.outlet, qd.outlet)).or_default();
-            e.passages += 1;
-            e.chars += d.query_length;
-            e.copies.insert(q);
-            if let Some(x) = delay {
-                e.delays.push(x);
-            }
-            let sub_words: u64 = d
-                .edits
-                .iter()
-                .filter(|x| x.op == EditOp::Sub)
-                .map(|x| words(&x.query))
-                .sum();
-            let acc = spin.entry(q).or_default();
-            acc.0 += u64::from(d.matched_words) + sub_words;
-            acc.1 += sub_words;
-            for x in d.edits.iter().filter(|x| is_spin(x)) {
-                let p = patterns
-                    .entry((collapse(&x.source), collapse(&x.query)))
-                    .or_default();
+            for (k, key) in r.patterns {
+                let p = patterns.entry(key).or_default();
                 p.count += 1;
-                *p.outlets.entry(qd.outlet).or_default() += 1;
+                *p.outlets
+                    .entry(docs.docs[r.rows[k].q as usize].outlet)
+                    .or_default() += 1;
             }
+            progress.advance(1);
         }
-        progress.advance(1);
     }
+    let links = link_count;
+    let outlet_opt = |k: u32| outlet_name(docs, k).map(str::to_string);
     summary.pairs = pair_count;
-    summary.documents_with_reuse = reused_docs.len() as u64;
+    summary.documents_with_reuse = reused.iter().filter(|&&r| r).count() as u64;
     pairs_out.finish()?;
     progress.finish();
 
@@ -1021,29 +1186,50 @@ fn aggregate(
     progress.start("clusters", 0);
     summary.spilled_runs += endpoints.spills() as u64;
     let mut merged = endpoints.finish()?;
-    let mut segment_of_pair: Vec<Vec<u32>> = vec![Vec::new(); pair_count as usize];
+    // The two spans (segments) of each link.
+    let mut segment_of_link: Vec<[u32; 2]> = vec![[u32::MAX; 2]; links as usize];
     let mut segments: Vec<(u32, u64, u64)> = Vec::new();
+    // The first segment of the current document.
+    let mut doc_first = 0usize;
     while let Some(ep) = merged.next_record()? {
-        let extend = segments
-            .last()
-            .is_some_and(|&(doc, _, end)| doc == ep.doc && ep.start < end);
-        if extend {
-            if let Some(last) = segments.last_mut() {
-                last.2 = last.2.max(ep.end);
-            }
-        } else {
-            segments.push((ep.doc, ep.start, ep.end));
+        if segments.last().is_none_or(|&(doc, _, _)| doc != ep.doc) {
+            doc_first = segments.len();
         }
-        segment_of_pair[ep.pair as usize].push((segments.len() - 1) as u32);
+        // A span is an occurrence of a passage of its document already
+        // seen when the two overlap by more than half of the longer one
+        // (occurrences keep their first span and do not grow): a passage
+        // that shares only an edge with another, or that holds it among
+        // more text, stays apart. Otherwise clusters would chain different
+        // passages together through the documents that hold both, and a
+        // corpus dense with reuse would collapse into one cluster.
+        let best = segments[doc_first..]
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, start, end))| {
+                let overlap = end.min(ep.end).saturating_sub(start.max(ep.start));
+                (overlap, k, (end - start).max(ep.end - ep.start))
+            })
+            .filter(|&(overlap, _, longer)| 2 * overlap > longer)
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let seg = match best {
+            Some((_, k, _)) => doc_first + k,
+            None => {
+                segments.push((ep.doc, ep.start, ep.end));
+                segments.len() - 1
+            }
+        };
+        let slot = &mut segment_of_link[ep.pair as usize];
+        let side = usize::from(slot[0] != u32::MAX);
+        slot[side] = seg as u32;
     }
     drop(merged);
     let mut uf = UnionFind::new(segments.len());
-    for segs in &segment_of_pair {
-        if let [a, b, ..] = segs.as_slice() {
-            uf.union(*a, *b);
+    for &[a, b] in &segment_of_link {
+        if a != u32::MAX && b != u32::MAX {
+            uf.union(a, b);
         }
     }
-    drop(segment_of_pair);
+    drop(segment_of_link);
     let mut comps: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for k in 0..segments.len() as u32 {
         let r = uf.find(k);

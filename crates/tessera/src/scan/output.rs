@@ -42,6 +42,17 @@ enum Col {
 
 const ROW_GROUP: usize = 64 * 1024;
 
+/// A value of one column of a row given by [`TableWriter::push_typed`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    Str(&'a str),
+    OptStr(Option<&'a str>),
+    I64(i64),
+    OptI64(Option<i64>),
+    F64(f64),
+    Bool(bool),
+}
+
 /// One table written as `name.jsonl` and `name.parquet`.
 pub(crate) struct TableWriter {
     jsonl: BufWriter<File>,
@@ -158,6 +169,53 @@ impl TableWriter {
                 (ColType::F64, Col::F64(vals)) => vals.push(v.as_f64().unwrap_or(0.0)),
                 (ColType::Bool, Col::Bool(vals)) => vals.push(v.as_bool().unwrap_or(false)),
                 _ => {}
+            }
+        }
+        self.buffered += 1;
+        self.rows += 1;
+        if self.buffered >= ROW_GROUP {
+            self.flush_group()?;
+        }
+        Ok(())
+    }
+
+    /// Adds a row already rendered as a JSON line (`line`, with its line
+    /// break) and its Parquet values, one per schema field in order (a
+    /// `Json` field takes its JSON text as a `Str`).
+    pub(crate) fn push_typed(&mut self, line: &[u8], cells: &[Cell<'_>]) -> Result<()> {
+        let path = self.renames[0].0.clone();
+        self.jsonl
+            .write_all(line)
+            .map_err(|e| Error::io(&path, e))?;
+        debug_assert_eq!(cells.len(), self.cols.len());
+        for (cell, col) in cells.iter().zip(self.cols.iter_mut()) {
+            match (*cell, col) {
+                (Cell::Str(s), Col::Bytes(vals, _)) => {
+                    vals.push(ByteArray::from(s.as_bytes().to_vec()))
+                }
+                (Cell::OptStr(v), Col::Bytes(vals, defs)) => match v {
+                    Some(s) => {
+                        vals.push(ByteArray::from(s.as_bytes().to_vec()));
+                        defs.push(1);
+                    }
+                    None => defs.push(0),
+                },
+                (Cell::I64(x), Col::I64(vals, _)) => vals.push(x),
+                (Cell::OptI64(v), Col::I64(vals, defs)) => match v {
+                    Some(x) => {
+                        vals.push(x);
+                        defs.push(1);
+                    }
+                    None => defs.push(0),
+                },
+                (Cell::F64(x), Col::F64(vals)) => vals.push(x),
+                (Cell::Bool(b), Col::Bool(vals)) => vals.push(b),
+                _ => {
+                    return Err(Error::io(
+                        &path,
+                        std::io::Error::other("a value does not match its column type"),
+                    ));
+                }
             }
         }
         self.buffered += 1;
