@@ -903,7 +903,8 @@ struct EdgeAcc {
 #[derive(Debug, Default)]
 struct Pattern {
     count: u64,
-    outlets: BTreeMap<u32, u64>,
+    /// Uses by outlet (most patterns have one or two: a list, not a map).
+    outlets: Vec<(u32, u64)>,
 }
 
 /// The outlet of document `k`, unless it has none.
@@ -1065,7 +1066,9 @@ fn aggregate(
     let mut pairs_out = TableWriter::new(out, "pairs", pair_schema)?;
     let mut endpoints: Sorter<Endpoint> = Sorter::new(work, "endpoints", cfg.memory_budget / 2);
     let mut edges: BTreeMap<(u32, u32), EdgeAcc> = BTreeMap::new();
-    let mut patterns: HashMap<(String, String), Pattern> = HashMap::new();
+    // Keys are mostly unique strings: a fast hash (xxh3, not SipHash).
+    let mut patterns: HashMap<(String, String), Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+        HashMap::default();
     // Per copy document: aligned words, substituted words.
     let mut spin: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     let mut pair_count = 0u64;
@@ -1167,9 +1170,11 @@ fn aggregate(
             for (k, key) in r.patterns {
                 let p = patterns.entry(key).or_default();
                 p.count += 1;
-                *p.outlets
-                    .entry(docs.docs[r.rows[k].q as usize].outlet)
-                    .or_default() += 1;
+                let o = docs.docs[r.rows[k].q as usize].outlet;
+                match p.outlets.iter_mut().find(|x| x.0 == o) {
+                    Some(x) => x.1 += 1,
+                    None => p.outlets.push((o, 1)),
+                }
             }
             progress.advance(1);
         }
@@ -1414,15 +1419,51 @@ fn aggregate(
             ("top_outlets", ColType::Json),
         ],
     )?;
-    for ((source, copy), p) in &pats {
-        let mut top: Vec<(&u32, &u64)> = p.outlets.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let top: Vec<Value> = top
-            .iter()
-            .take(5)
-            .map(|(o, n)| json!({"outlet": docs.outlets[**o as usize], "count": n}))
-            .collect();
-        pat_out.push(&json!({"source": source, "copy": copy, "count": p.count, "outlets": p.outlets.len(), "top_outlets": top}))?;
+    #[derive(Serialize)]
+    struct TopOutlet<'a> {
+        outlet: &'a str,
+        count: u64,
+    }
+    #[derive(Serialize)]
+    struct PatternOut<'a> {
+        source: &'a str,
+        copy: &'a str,
+        count: u64,
+        outlets: usize,
+        top_outlets: Vec<TopOutlet<'a>>,
+    }
+    let mut line = Vec::new();
+    for ((source, copy), p) in &mut pats {
+        p.outlets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let row = PatternOut {
+            source,
+            copy,
+            count: p.count,
+            outlets: p.outlets.len(),
+            top_outlets: p
+                .outlets
+                .iter()
+                .take(5)
+                .map(|&(o, count)| TopOutlet {
+                    outlet: &docs.outlets[o as usize],
+                    count,
+                })
+                .collect(),
+        };
+        let top = serde_json::to_string(&row.top_outlets).unwrap_or_default();
+        line.clear();
+        serde_json::to_writer(&mut line, &row).map_err(|e| Error::io(out, e.into()))?;
+        line.push(b'\n');
+        pat_out.push_typed(
+            &line,
+            &[
+                Cell::Str(source),
+                Cell::Str(copy),
+                Cell::I64(p.count as i64),
+                Cell::I64(p.outlets.len() as i64),
+                Cell::Str(&top),
+            ],
+        )?;
     }
     summary.spin_patterns = pat_out.finish()?;
     let mut score_out = TableWriter::new(
