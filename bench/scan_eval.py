@@ -178,7 +178,14 @@ def reuse_dev(args, work):
     out = os.path.join(work, "reuse-dev")
     _, secs = run([args.bin, "scan", os.path.join(gold_dir, "sources.jsonl"), os.path.join(gold_dir, "queries.jsonl"), "--out", out, "-q", *args.scan_args.split()])
     queries = {json.loads(l)["id"] for l in open(os.path.join(gold_dir, "queries.jsonl"), encoding="utf-8")}
-    dets = [p for p in jsonl(os.path.join(out, "pairs.jsonl")) if p["query_id"] in queries and p["source_id"] not in queries]
+    # The source of a pair is the earlier document; a few queries are dated
+    # before the article they reuse: their pairs count reversed.
+    dets = []
+    for p in jsonl(os.path.join(out, "pairs.jsonl")):
+        if p["query_id"] in queries and p["source_id"] not in queries:
+            dets.append(p)
+        elif p["source_id"] in queries and p["query_id"] not in queries:
+            dets.append({f"{a}_{f}": p[f"{b}_{f}"] for a, b in (("query", "source"), ("source", "query")) for f in ("id", "offset", "length")})
     det_path = os.path.join(work, "scan-detections.jsonl")
     with open(det_path, "w", encoding="utf-8") as f:
         for d in dets:

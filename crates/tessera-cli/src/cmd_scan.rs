@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
@@ -111,6 +111,9 @@ pub struct ScanArgs {
     /// Output directory (also holds checkpoints: rerun the same command to resume).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Stop at the first bad record instead of skipping it.
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     options: ScanOptions,
     #[command(flatten)]
@@ -121,6 +124,9 @@ pub struct ScanArgs {
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct IngestMark {
     inputs: Vec<(String, u64)>,
+    /// Records skipped when the index was built.
+    #[serde(default)]
+    skipped: u64,
 }
 
 fn input_mark(paths: &[PathBuf]) -> IngestMark {
@@ -132,24 +138,37 @@ fn input_mark(paths: &[PathBuf]) -> IngestMark {
                 (p.display().to_string(), size)
             })
             .collect(),
+        skipped: 0,
     }
 }
 
-/// Indexes `inputs` into `out/index` unless a previous run did.
+/// Indexes `inputs` into `out/index` unless a previous run did; returns
+/// the index, whether it was reused, and how many records were skipped.
 fn ensure_index(
     out: &Path,
     inputs: &[PathBuf],
     input: &InputArgs,
+    strict: bool,
     g: Global,
-) -> Result<(PathBuf, bool)> {
+) -> Result<(PathBuf, bool, u64)> {
     let dir = out.join("index");
     let mark_path = out.join(".scan-ingest.json");
-    let mark = input_mark(inputs);
+    let mut mark = input_mark(inputs);
     let previous: Option<IngestMark> = std::fs::read(&mark_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    if previous.as_ref() == Some(&mark) && dir.join(tessera::index::MANIFEST).exists() {
-        return Ok((dir, true));
+    if let Some(p) = previous
+        && p.inputs == mark.inputs
+        && dir.join(tessera::index::MANIFEST).exists()
+    {
+        if p.skipped > 0 && !g.quiet {
+            eprintln!(
+                "reusing {} ({} records were skipped when it was built)",
+                dir.display(),
+                p.skipped
+            );
+        }
+        return Ok((dir, true, p.skipped));
     }
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
@@ -157,7 +176,7 @@ fn ensure_index(
     let mut w =
         IndexWriter::open_or_create(&dir, IndexSettings::default(), WriterOptions::default())?;
     let start = Instant::now();
-    let report = crate::cmd_index::ingest(&mut w, inputs, &input.options(), false, g.quiet)?;
+    let report = crate::cmd_index::ingest(&mut w, inputs, &input.options(), strict, g.quiet)?;
     if !g.quiet {
         crate::cmd_index::print_report(
             &report,
@@ -165,9 +184,10 @@ fn ensure_index(
             start.elapsed().as_secs_f64(),
         );
     }
+    mark.skipped = report.skipped;
     std::fs::write(&mark_path, serde_json::to_vec(&mark)?)
         .with_context(|| format!("cannot write {}", mark_path.display()))?;
-    Ok((dir, false))
+    Ok((dir, false, report.skipped))
 }
 
 pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
@@ -175,9 +195,9 @@ pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let cfg = a.options.config()?;
     let start = Instant::now();
-    let (index_dir, resumed_ingest) = match &a.index {
-        Some(d) => (d.clone(), false),
-        None => ensure_index(&a.out, &a.inputs, &a.input, g)?,
+    let (index_dir, resumed_ingest, skipped) = match &a.index {
+        Some(d) => (d.clone(), false, 0),
+        None => ensure_index(&a.out, &a.inputs, &a.input, a.strict, g)?,
     };
     let bars = Bars::new(g.quiet);
     let mut summary = tessera::scan::scan(&index_dir, &a.out, &cfg, &bars)?;
@@ -187,7 +207,11 @@ pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
     if !g.quiet {
         print_summary(&summary, &a.out, start.elapsed().as_secs_f64());
     }
-    Ok(Outcome::Done)
+    Ok(if skipped > 0 {
+        Outcome::Skipped
+    } else {
+        Outcome::Done
+    })
 }
 
 fn print_summary(s: &ScanSummary, out: &Path, secs: f64) {
@@ -245,6 +269,9 @@ pub struct DedupArgs {
     /// Keep every document and add `neardup_cluster` and `neardup_representative` fields instead of dropping copies.
     #[arg(long)]
     annotate: bool,
+    /// Stop at the first bad record instead of skipping it.
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     options: ScanOptions,
     #[command(flatten)]
@@ -254,6 +281,7 @@ pub struct DedupArgs {
 pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
     let cfg = a.options.config()?;
     let tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let mut skipped = 0;
     let index_dir = match &a.index {
         Some(d) => d.clone(),
         None => {
@@ -264,10 +292,11 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
                 WriterOptions::default(),
             )?;
             let report =
-                crate::cmd_index::ingest(&mut w, &a.inputs, &a.input.options(), false, g.quiet)?;
+                crate::cmd_index::ingest(&mut w, &a.inputs, &a.input.options(), a.strict, g.quiet)?;
             if report.skipped > 0 && !g.quiet {
                 crate::cmd_index::print_report(&report, w.index().num_docs(), 0.0);
             }
+            skipped = report.skipped;
             dir
         }
     };
@@ -281,12 +310,17 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
         }
     }
     let index = Index::open(&index_dir)?;
-    let sink: Box<dyn Write> = if a.out.as_os_str() == "-" {
+    // A file is written under a temporary name and renamed when complete.
+    let to_stdout = a.out.as_os_str() == "-";
+    let mut tmp_name = a.out.clone().into_os_string();
+    tmp_name.push(".tmp");
+    let tmp_out = PathBuf::from(tmp_name);
+    let sink: Box<dyn Write> = if to_stdout {
         Box::new(std::io::stdout().lock())
     } else {
         Box::new(
-            std::fs::File::create(&a.out)
-                .with_context(|| format!("cannot create {}", a.out.display()))?,
+            std::fs::File::create(&tmp_out)
+                .with_context(|| format!("cannot create {}", tmp_out.display()))?,
         )
     };
     let mut w = BufWriter::new(sink);
@@ -326,7 +360,13 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
         w.write_all(b"\n")?;
         kept += 1;
     }
-    w.flush()?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
+    drop(w);
+    if !to_stdout {
+        std::fs::rename(&tmp_out, &a.out)
+            .with_context(|| format!("cannot write {}", a.out.display()))?;
+    }
     if !g.quiet {
         if a.annotate {
             eprintln!(
@@ -341,8 +381,9 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
             );
         }
     }
-    if a.index.is_none() && a.inputs.is_empty() {
-        bail!("nothing to deduplicate");
-    }
-    Ok(Outcome::Done)
+    Ok(if skipped > 0 {
+        Outcome::Skipped
+    } else {
+        Outcome::Done
+    })
 }

@@ -13,8 +13,10 @@
 //!    of it; the others are the detections. Each detection names its
 //!    earliest-dated source among itself and its alternatives.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use tessera_align::{AlignConfig, EditKind, Passage, Side, align};
@@ -120,11 +122,32 @@ pub struct Query<'a> {
     pub exclude: Option<DocAddr>,
 }
 
-/// A text with its tokens and token weights.
+/// A text with its tokens and token weights (owned, or borrowed from an
+/// [`Analysed`] document).
 pub(crate) struct Prepared<'t> {
     pub(crate) text: &'t str,
+    pub(crate) tokens: Cow<'t, Tokens>,
+    pub(crate) weights: Cow<'t, [f32]>,
+}
+
+/// A document's text with its tokens and weights, owned: the scan shares
+/// one between the articles of a chunk that align with it.
+#[derive(Debug)]
+pub(crate) struct Analysed {
+    pub(crate) text: String,
     pub(crate) tokens: Tokens,
     pub(crate) weights: Vec<f32>,
+}
+
+impl Analysed {
+    /// The document as the aligner and the report see it.
+    pub(crate) fn view(&self) -> Prepared<'_> {
+        Prepared {
+            text: &self.text,
+            tokens: Cow::Borrowed(&self.tokens),
+            weights: Cow::Borrowed(&self.weights),
+        }
+    }
 }
 
 /// A passage found against one candidate.
@@ -186,6 +209,17 @@ impl Engine {
 
     pub(crate) fn prepare<'t>(&self, text: &'t str) -> Prepared<'t> {
         prepare(self.index.analyzer(), &self.weights, text)
+    }
+
+    /// Tokenizes and weighs a text, keeping it.
+    pub(crate) fn analyse(&self, text: String) -> Analysed {
+        let tokens = self.index.analyzer().tokenize(&text);
+        let weights = self.weights.of(&tokens);
+        Analysed {
+            text,
+            tokens,
+            weights,
+        }
     }
 
     /// Candidate sources of a tokenized article, best first.
@@ -277,7 +311,8 @@ impl Engine {
             })
             .collect();
         let (lists, sources): (Vec<Vec<Passage>>, Vec<Prepared<'_>>) = found.into_iter().unzip();
-        Ok(self.report(query, q, &loaded, lists, &sources))
+        let metas: Vec<(DocAddr, &DocMeta)> = loaded.iter().map(|(a, m, _)| (*a, m)).collect();
+        Ok(self.report(query, q, &metas, lists, &sources))
     }
 
     /// Aligns a tokenized article with candidate sources in their order,
@@ -285,25 +320,26 @@ impl Engine {
     /// n-gram (`hits`) already lies in `max_cover` passages of better
     /// candidates: a passage found in many documents is reported with a
     /// few of them, and the work per article stays bounded. Sequential
-    /// (the scan runs many articles at once).
+    /// (the scan runs many articles at once); `source` gives each
+    /// candidate's analysed text.
     pub(crate) fn trace_pruned(
         &self,
         query: &Query<'_>,
         q: &Prepared<'_>,
         cands: &[(DocAddr, Vec<u32>)],
         max_cover: u8,
+        source: &dyn Fn(DocAddr) -> Result<Arc<Analysed>>,
     ) -> Result<TraceReport> {
         let mut cover = vec![0u8; q.tokens.len()];
-        let mut loaded: Vec<(DocAddr, DocMeta, String)> = Vec::new();
-        let mut analysed: Vec<(Tokens, Vec<f32>)> = Vec::new();
+        let mut metas: Vec<(DocAddr, DocMeta)> = Vec::new();
+        let mut held: Vec<Arc<Analysed>> = Vec::new();
         let mut lists: Vec<Vec<Passage>> = Vec::new();
         for (a, hits) in cands {
             let covered = |&h: &u32| cover.get(h as usize).is_none_or(|&c| c >= max_cover);
             if !hits.is_empty() && hits.iter().all(covered) {
                 continue;
             }
-            let text = self.index.text(*a)?;
-            let s = self.prepare(&text);
+            let s = source(*a)?;
             let passages = align(
                 Side::new(&q.tokens, &q.weights),
                 Side::new(&s.tokens, &s.weights),
@@ -314,32 +350,22 @@ impl Engine {
                     *c = c.saturating_add(1);
                 }
             }
-            let Prepared {
-                tokens, weights, ..
-            } = s;
-            analysed.push((tokens, weights));
+            held.push(s);
             lists.push(passages);
-            loaded.push((*a, self.index.meta(*a)?, text));
+            metas.push((*a, self.index.meta(*a)?));
         }
-        let sources: Vec<Prepared<'_>> = loaded
-            .iter()
-            .zip(analysed)
-            .map(|((_, _, text), (tokens, weights))| Prepared {
-                text,
-                tokens,
-                weights,
-            })
-            .collect();
-        Ok(self.report(query, q, &loaded, lists, &sources))
+        let sources: Vec<Prepared<'_>> = held.iter().map(|s| s.view()).collect();
+        let metas: Vec<(DocAddr, &DocMeta)> = metas.iter().map(|(a, m)| (*a, m)).collect();
+        Ok(self.report(query, q, &metas, lists, &sources))
     }
 
-    /// The report of an article aligned with `loaded` sources (`lists`:
-    /// the passages found with each).
+    /// The report of an article aligned with sources (`metas`: their
+    /// addresses and metadata; `lists`: the passages found with each).
     fn report(
         &self,
         query: &Query<'_>,
         q: &Prepared<'_>,
-        loaded: &[(DocAddr, DocMeta, String)],
+        metas: &[(DocAddr, &DocMeta)],
         lists: Vec<Vec<Passage>>,
         sources: &[Prepared<'_>],
     ) -> TraceReport {
@@ -355,9 +381,9 @@ impl Engine {
                 });
             }
         }
-        let sources_meta: Vec<(&DocMeta, Option<i64>)> = loaded
+        let sources_meta: Vec<(&DocMeta, Option<i64>)> = metas
             .iter()
-            .map(|(a, m, _)| (m, self.index.timestamp(*a)))
+            .map(|&(a, m)| (m, self.index.timestamp(a)))
             .collect();
         build_report(
             query,
@@ -366,7 +392,7 @@ impl Engine {
             sources,
             &sources_meta,
             &self.config,
-            loaded.len(),
+            metas.len(),
         )
     }
 }
@@ -376,8 +402,8 @@ fn prepare<'t>(analyzer: &Analyzer, weights: &Weights, text: &'t str) -> Prepare
     let weights = weights.of(&tokens);
     Prepared {
         text,
-        tokens,
-        weights,
+        tokens: Cow::Owned(tokens),
+        weights: Cow::Owned(weights),
     }
 }
 

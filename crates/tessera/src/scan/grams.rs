@@ -78,7 +78,11 @@ impl GramTable {
             }
             mapped.clear();
             mapped.extend(addrs.iter().filter_map(|&a| doc_of(a)));
-            if mapped.is_empty() {
+            // Frequencies count the documents that can be sources: a wire
+            // story republished by fifty outlets is one source, and its
+            // words stay below the cap.
+            let df = mapped.len() as u32;
+            if df < 2 {
                 return;
             }
             let boilerplate = df > max_df;

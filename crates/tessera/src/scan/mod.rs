@@ -38,6 +38,7 @@ mod output;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -47,7 +48,7 @@ use tessera_fingerprint::minhash::{MinHasher, band_keys, jaccard_sorted};
 use tessera_fingerprint::ngram_hashes;
 use tessera_index::{DocAddr, Index};
 
-use crate::engine::{Engine, Query, TraceConfig};
+use crate::engine::{Analysed, Engine, Query, TraceConfig};
 use crate::error::{Error, Result};
 use crate::report::{Detection, Edit, EditOp};
 use extsort::{KeyDoc, Record, Sorter};
@@ -488,13 +489,12 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
 /// Candidate sources of document `k` among the documents that `keep`
 /// accepts, best first: those sharing at least `min_shared` n-grams of the
 /// table within `hit_window` tokens of `k`, ranked by the summed
-/// `ln(1 + N / df)` of the n-grams they share (as a trace ranks them).
+/// `ln(1 + max_df / df)` of the n-grams they share.
 fn scan_candidates(
     engine: &Engine,
     table: &GramTable,
     tokens: &tessera_text::Tokens,
     cfg: &ScanConfig,
-    n_docs: usize,
     keep: impl Fn(u32, bool) -> bool,
 ) -> Vec<(u32, Vec<u32>)> {
     let fp = engine.index().analyzer().fingerprinter();
@@ -506,14 +506,20 @@ fn scan_candidates(
         .collect();
     grams.sort_unstable();
     grams.dedup_by_key(|g| g.0);
-    let n = n_docs.max(1) as f64;
+    let cap = f64::from(cfg.max_df.max(2));
     // (document, position of the shared n-gram, its weight).
     let mut hits: Vec<(u32, u32, f64)> = Vec::new();
     for (h, pos) in grams {
         let Some((df, list, boilerplate)) = table.get(h) else {
             continue;
         };
-        let w = (1.0 + n / f64::from(df)).ln();
+        // Rarity within the cap: an n-gram of two documents weighs five
+        // times one of `max_df`. A copy shares rare n-grams; documents that
+        // merely share a common phrasing (a sentence every wire story
+        // uses) share frequent ones, and would otherwise crowd the copy
+        // out of the candidates of a large corpus. Boilerplate counts as
+        // the most frequent.
+        let w = (1.0 + cap / f64::from(df.min(cfg.max_df))).ln();
         hits.extend(
             list.iter()
                 .filter(|&&b| keep(b, boilerplate))
@@ -559,42 +565,91 @@ fn pair_chunk(
     progress: &dyn Progress,
 ) -> Result<(Vec<PairRow>, u64)> {
     let doc_of_id = |id: &str| engine.index().find(id).and_then(|a| docs.index_of(a));
-    let rows: Vec<Result<(Vec<PairRow>, usize)>> = range
+    // 1. Each document analysed and its candidates found.
+    type Prepped = (Arc<Analysed>, Vec<(DocAddr, Vec<u32>)>);
+    let prepped: Vec<Result<Prepped>> = range
+        .clone()
         .into_par_iter()
         .map(|k| {
             let d = &docs.docs[k];
-            let text = engine.index().text(d.addr)?;
-            let query = Query {
-                id: &d.id,
-                title: None,
-                text: &text,
-                exclude: Some(d.addr),
-            };
-            let q = engine.prepare(&text);
+            let a = Arc::new(engine.analyse(engine.index().text(d.addr)?));
             let my_rank = docs.rank[k];
             let my_cluster = cluster[k];
             // Earlier documents, each near-duplicate cluster seen through
             // its representative (the table holds no other member), the
-            // document's own cluster excluded.
-            // Boilerplate pairs only within its outlet.
+            // document's own cluster excluded; boilerplate pairs only
+            // within its outlet.
             let keep = |b: u32, boilerplate: bool| {
                 docs.rank[b as usize] < my_rank
                     && (my_cluster.is_none() || cluster[b as usize] != my_cluster)
                     && (!boilerplate || (d.outlet != 0 && docs.docs[b as usize].outlet == d.outlet))
             };
-            let cands: Vec<(DocAddr, Vec<u32>)> =
-                scan_candidates(engine, table, &q.tokens, cfg, docs.docs.len(), keep)
-                    .into_iter()
-                    .map(|(b, hits)| (docs.docs[b as usize].addr, hits))
-                    .collect();
+            let cands = scan_candidates(engine, table, &a.tokens, cfg, keep)
+                .into_iter()
+                .map(|(b, hits)| (docs.docs[b as usize].addr, hits))
+                .collect();
+            Ok((a, cands))
+        })
+        .collect();
+    let prepped: Vec<Prepped> = prepped.into_iter().collect::<Result<_>>()?;
+    // 2. Sources shared within the chunk are analysed once: the chunk's
+    // own documents, and candidates of more than one of its documents
+    // (lazily, when first aligned).
+    let mut uses: HashMap<DocAddr, u32> = HashMap::new();
+    for (_, cands) in &prepped {
+        for (a, _) in cands {
+            *uses.entry(*a).or_default() += 1;
+        }
+    }
+    let shared: HashMap<DocAddr, std::sync::OnceLock<Arc<Analysed>>> = uses
+        .into_iter()
+        .filter(|&(_, n)| n > 1)
+        .map(|(a, _)| (a, std::sync::OnceLock::new()))
+        .chain(range.clone().zip(&prepped).map(|(k, (a, _))| {
+            let cell = std::sync::OnceLock::new();
+            let _ = cell.set(a.clone());
+            (docs.docs[k].addr, cell)
+        }))
+        .collect();
+    let source = |a: DocAddr| -> Result<Arc<Analysed>> {
+        match shared.get(&a) {
+            Some(cell) => {
+                if let Some(x) = cell.get() {
+                    return Ok(x.clone());
+                }
+                let x = Arc::new(engine.analyse(engine.index().text(a)?));
+                Ok(cell.get_or_init(|| x).clone())
+            }
+            None => Ok(Arc::new(engine.analyse(engine.index().text(a)?))),
+        }
+    };
+    // 3. Alignment.
+    let rows: Vec<Result<(Vec<PairRow>, usize)>> = range
+        .into_par_iter()
+        .zip(prepped.par_iter())
+        .map(|(k, (a, cands))| {
+            let d = &docs.docs[k];
+            let query = Query {
+                id: &d.id,
+                title: None,
+                text: &a.text,
+                exclude: Some(d.addr),
+            };
+            let q = a.view();
             let mut reports = vec![(
-                engine.trace_pruned(&query, &q, &cands, cfg.max_sources_per_passage)?,
+                engine.trace_pruned(&query, &q, cands, cfg.max_sources_per_passage, &source)?,
                 false,
             )];
             if let Some(r) = rep[k] {
                 // A copy of a cluster: aligned with its original.
                 reports.push((
-                    engine.trace_prepared(&query, &q, vec![docs.docs[r as usize].addr])?,
+                    engine.trace_pruned(
+                        &query,
+                        &q,
+                        &[(docs.docs[r as usize].addr, Vec::new())],
+                        u8::MAX,
+                        &source,
+                    )?,
                     true,
                 ));
             }
@@ -744,9 +799,12 @@ pub fn scan(
         progress.start("candidate table", 0);
         // Syndicated copies are never sources: each cluster is seen
         // through its representative.
+        // Documents per outlet that can be sources (not syndicated copies).
         let mut outlet_docs = vec![0u32; docs.outlets.len()];
-        for d in &docs.docs {
-            outlet_docs[d.outlet as usize] += 1;
+        for (d, r) in docs.docs.iter().zip(&rep) {
+            if r.is_none() {
+                outlet_docs[d.outlet as usize] += 1;
+            }
         }
         let t = GramTable::build(
             engine.index(),
