@@ -23,6 +23,12 @@ pub(super) const MIN_BOILERPLATE_DOCS: u64 = 3;
 /// How much more often than in the corpus a frequent fingerprint must occur
 /// in an outlet's documents to be that outlet's boilerplate.
 pub(super) const BOILERPLATE_RATIO: u64 = 5;
+/// A fingerprint of up to this many times `max_df` documents that is no
+/// outlet's boilerplate is a popular passage, kept with its earliest
+/// [`POPULAR_SOURCES`] documents.
+pub(super) const POPULAR_FACTOR: u32 = 4;
+/// Documents kept for a popular passage's fingerprint.
+pub(super) const POPULAR_SOURCES: usize = 3;
 
 /// Fingerprints of 2..=`max_df` documents and their documents.
 #[derive(Debug, Default)]
@@ -46,15 +52,19 @@ impl GramTable {
     /// place in publication order; `outlet_docs` the number of documents
     /// of each outlet.
     ///
-    /// A fingerprint of more than `max_df` documents is common words or
-    /// boilerplate. For each outlet in which it is concentrated (found in
+    /// A fingerprint of more than `max_df` documents is common words, a
+    /// popular passage or boilerplate. For each outlet in which it is
+    /// concentrated (found in
     /// at least [`MIN_BOILERPLATE_DOCS`] of its documents and in a share of
     /// them at least [`BOILERPLATE_RATIO`] times its share of the corpus:
     /// a disclaimer, a byline, a template), it is kept with that outlet's
     /// earliest document holding it, marked as boilerplate: the outlet's
     /// later articles pair their boilerplate with its first appearance,
-    /// and reuse clusters can flag it. Common words, spread evenly over
-    /// the outlets, stay out.
+    /// and reuse clusters can flag it. Otherwise, up to
+    /// [`POPULAR_FACTOR`] times `max_df` documents, it is kept with its
+    /// earliest [`POPULAR_SOURCES`] documents: a passage copied a hundred
+    /// times pairs each later copy with its probable origins rather than
+    /// with all of them, or with none. Common words stay out.
     pub(super) fn build(
         index: &Index,
         max_df: u32,
@@ -72,6 +82,7 @@ impl GramTable {
         let mut count = vec![0u32; outlet_docs.len()];
         let mut first = vec![(u32::MAX, 0u32); outlet_docs.len()];
         let mut touched: Vec<u32> = Vec::new();
+        let mut by_rank: Vec<(u32, u32)> = Vec::new();
         index.for_each_fingerprint_merged(u32::MAX, |hash, df, addrs| {
             if df < 2 {
                 return;
@@ -120,6 +131,21 @@ impl GramTable {
                 }
                 touched.clear();
                 if t.docs.len() == before {
+                    if df > POPULAR_FACTOR * max_df {
+                        return;
+                    }
+                    // A popular passage, not one outlet's boilerplate:
+                    // later documents pair with its earliest holders, the
+                    // probable origins.
+                    by_rank.clear();
+                    by_rank.extend(mapped.iter().map(|&b| (rank(b), b)));
+                    by_rank.sort_unstable();
+                    t.docs
+                        .extend(by_rank.iter().take(POPULAR_SOURCES).map(|&(_, b)| b));
+                    t.keys.push(hash);
+                    t.df.push(df);
+                    t.boilerplate.push(false);
+                    t.starts.push(t.docs.len() as u64);
                     return;
                 }
             }
