@@ -158,14 +158,44 @@ pub struct Side<'a> {
     pub tokens: &'a Tokens,
     /// One weight per token.
     pub weights: &'a [f32],
+    /// The tokens' `(hash, position)` pairs in order ([`by_hash`]), when
+    /// the caller keeps them for a text it aligns many times.
+    pub by_hash: Option<&'a [(u64, u32)]>,
 }
 
 impl<'a> Side<'a> {
     /// Pairs tokens with their weights; panics if the lengths differ.
     pub fn new(tokens: &'a Tokens, weights: &'a [f32]) -> Self {
         assert_eq!(tokens.len(), weights.len(), "one weight per token");
-        Side { tokens, weights }
+        Side {
+            tokens,
+            weights,
+            by_hash: None,
+        }
     }
+
+    /// Adds the tokens' sorted `(hash, position)` pairs, made by
+    /// [`by_hash`] from the same tokens; panics if the lengths differ.
+    pub fn with_by_hash(self, by_hash: &'a [(u64, u32)]) -> Self {
+        assert_eq!(self.tokens.len(), by_hash.len(), "one entry per token");
+        Side {
+            by_hash: Some(by_hash),
+            ..self
+        }
+    }
+}
+
+/// The `(hash, position)` pairs of `tokens`, sorted: what the aligner
+/// merges to find the matching tokens of two texts.
+pub fn by_hash(tokens: &Tokens) -> Vec<(u64, u32)> {
+    let mut v: Vec<(u64, u32)> = tokens
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(k, tok)| (tok.hash, k as u32))
+        .collect();
+    v.sort_unstable();
+    v
 }
 
 /// One column of a token alignment.
@@ -386,17 +416,13 @@ struct Anchor {
 /// the same anchors in the same order.
 fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
     let (q, s) = (ctx.q.tokens, ctx.s.tokens);
-    let sorted = |t: &Tokens| -> Vec<(u64, u32)> {
-        let mut v: Vec<(u64, u32)> = t
-            .tokens
-            .iter()
-            .enumerate()
-            .map(|(k, tok)| (tok.hash, k as u32))
-            .collect();
-        v.sort_unstable();
-        v
-    };
-    let (qs, ss) = (sorted(q), sorted(s));
+    fn sorted<'a>(side: Side<'a>) -> std::borrow::Cow<'a, [(u64, u32)]> {
+        match side.by_hash {
+            Some(v) => std::borrow::Cow::Borrowed(v),
+            None => std::borrow::Cow::Owned(by_hash(side.tokens)),
+        }
+    }
+    let (qs, ss) = (sorted(ctx.q), sorted(ctx.s));
     // For each query token: the run of `ss` with its hash, and how often
     // the query holds it.
     let mut runs: Vec<(u32, u32, u32)> = vec![(0, 0, 0); q.len()];
@@ -1036,6 +1062,17 @@ fn weight_sum(w: &[f32], r: &Range<u32>) -> f32 {
 /// Passages are returned in query order and never overlap in the query
 /// (where two candidates overlap, the better one is kept).
 pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passage> {
+    align_with(query, source, cfg, true)
+}
+
+/// [`align`], with the early exit on too few trigram starts optional (the
+/// tests check that it changes nothing).
+pub(crate) fn align_with(
+    query: Side<'_>,
+    source: Side<'_>,
+    cfg: &AlignConfig,
+    early_exit: bool,
+) -> Vec<Passage> {
     if query.tokens.is_empty() || source.tokens.is_empty() {
         return Vec::new();
     }
@@ -1045,7 +1082,12 @@ pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passag
         cfg,
     };
     let anchors = anchors(&ctx);
-    if anchors.is_empty() {
+    // Every passage holds `min_exact_trigrams` exact word trigrams, and
+    // each of their tokens is an anchor (it matches beside a match): a
+    // pair with fewer trigram starts among its anchors has no passage,
+    // and is left before chaining and the dynamic programming.
+    if anchors.is_empty() || (early_exit && trigram_starts(&ctx, &anchors) < cfg.min_exact_trigrams)
+    {
         return Vec::new();
     }
     let blocks = blocks(&ctx, &anchors, &chains(&ctx, &anchors));
@@ -1101,6 +1143,24 @@ pub fn align(query: Side<'_>, source: Side<'_>, cfg: &AlignConfig) -> Vec<Passag
         });
     }
     remove_query_overlaps(passages)
+}
+
+/// How many anchors start three matching tokens in a row, up to
+/// `cfg.min_exact_trigrams`.
+fn trigram_starts(ctx: &Ctx<'_>, anchors: &[Anchor]) -> u32 {
+    let (q, s) = (&ctx.q.tokens.tokens, &ctx.s.tokens.tokens);
+    let matches = |i: usize, j: usize| i < q.len() && j < s.len() && q[i].hash == s[j].hash;
+    let mut n = 0;
+    for a in anchors {
+        let (i, j) = (a.i as usize, a.j as usize);
+        if matches(i + 1, j + 1) && matches(i + 2, j + 2) {
+            n += 1;
+            if n >= ctx.cfg.min_exact_trigrams {
+                break;
+            }
+        }
+    }
+    n
 }
 
 /// Keeps, among passages that overlap in the query, the better ones.

@@ -179,6 +179,43 @@ proptest! {
     }
 
     #[test]
+    fn kept_sorted_hashes_change_nothing(
+        words in prop::collection::vec("[a-e]{1,3}", 0..80),
+        other in prop::collection::vec("[a-e]{1,3}", 0..80),
+    ) {
+        let opts = NormalizeOptions::default();
+        let (qt, st) = (tokenize(&words.join(" "), &opts), tokenize(&other.join(" "), &opts));
+        let (wq, ws) = (prior(&qt), prior(&st));
+        let (hq, hs) = (by_hash(&qt), by_hash(&st));
+        let cfg = AlignConfig::default();
+        let plain = align(Side::new(&qt, &wq), Side::new(&st, &ws), &cfg);
+        let kept = align(
+            Side::new(&qt, &wq).with_by_hash(&hq),
+            Side::new(&st, &ws).with_by_hash(&hs),
+            &cfg,
+        );
+        prop_assert_eq!(format!("{plain:?}"), format!("{kept:?}"));
+    }
+
+    #[test]
+    fn early_exit_on_few_trigrams_changes_nothing(
+        words in prop::collection::vec("[a-d]{1,2}", 0..80),
+        other in prop::collection::vec("[a-d]{1,2}", 0..80),
+        min_exact_trigrams in 0u32..8,
+    ) {
+        let opts = NormalizeOptions::default();
+        let (qt, st) = (tokenize(&words.join(" "), &opts), tokenize(&other.join(" "), &opts));
+        let (wq, ws) = (prior(&qt), prior(&st));
+        let cfg = AlignConfig { min_exact_trigrams, ..AlignConfig::default() };
+        let side = || (Side::new(&qt, &wq), Side::new(&st, &ws));
+        let (q, s) = side();
+        let fast = align_with(q, s, &cfg, true);
+        let (q, s) = side();
+        let full = align_with(q, s, &cfg, false);
+        prop_assert_eq!(format!("{fast:?}"), format!("{full:?}"));
+    }
+
+    #[test]
     fn copy_inside_noise_is_found(
         pre in prop::collection::vec("[a-z]{4,8}", 0..30),
         post in prop::collection::vec("[a-z]{4,8}", 0..30),

@@ -128,6 +128,18 @@ pub(crate) struct Prepared<'t> {
     pub(crate) text: &'t str,
     pub(crate) tokens: Cow<'t, Tokens>,
     pub(crate) weights: Cow<'t, [f32]>,
+    /// The tokens sorted by hash, when kept (see [`Analysed`]).
+    pub(crate) by_hash: Option<&'t [(u64, u32)]>,
+}
+
+impl Prepared<'_> {
+    fn side(&self) -> Side<'_> {
+        let side = Side::new(&self.tokens, &self.weights);
+        match self.by_hash {
+            Some(v) => side.with_by_hash(v),
+            None => side,
+        }
+    }
 }
 
 /// A document's text with its tokens and weights, owned: the scan shares
@@ -137,6 +149,9 @@ pub(crate) struct Analysed {
     pub(crate) text: String,
     pub(crate) tokens: Tokens,
     pub(crate) weights: Vec<f32>,
+    /// The tokens sorted by hash: made once, merged with every text the
+    /// document is aligned with.
+    pub(crate) by_hash: Vec<(u64, u32)>,
 }
 
 impl Analysed {
@@ -146,6 +161,7 @@ impl Analysed {
             text: &self.text,
             tokens: Cow::Borrowed(&self.tokens),
             weights: Cow::Borrowed(&self.weights),
+            by_hash: Some(&self.by_hash),
         }
     }
 }
@@ -215,10 +231,12 @@ impl Engine {
     pub(crate) fn analyse(&self, text: String) -> Analysed {
         let tokens = self.index.analyzer().tokenize(&text);
         let weights = self.weights.of(&tokens);
+        let by_hash = tessera_align::by_hash(&tokens);
         Analysed {
             text,
             tokens,
             weights,
+            by_hash,
         }
     }
 
@@ -340,11 +358,7 @@ impl Engine {
                 continue;
             }
             let s = source(*a)?;
-            let passages = align(
-                Side::new(&q.tokens, &q.weights),
-                Side::new(&s.tokens, &s.weights),
-                &self.config.align,
-            );
+            let passages = align(q.side(), s.view().side(), &self.config.align);
             for p in &passages {
                 for c in &mut cover[p.q.start as usize..p.q.end as usize] {
                     *c = c.saturating_add(1);
@@ -404,6 +418,7 @@ fn prepare<'t>(analyzer: &Analyzer, weights: &Weights, text: &'t str) -> Prepare
         text,
         tokens: Cow::Owned(tokens),
         weights: Cow::Owned(weights),
+        by_hash: None,
     }
 }
 
