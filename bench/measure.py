@@ -8,7 +8,9 @@ Peak memory is sampled from /proc/PID/status every 0.2 s: the resident set
 allocated) and file pages (RssFile: the memory-mapped index, which the kernel
 can drop and read again at will). The kernel's own peak of VmRSS (VmHWM) is
 read at the end too. CPU time is the child's user + system time (wait4).
-Writes the figures as JSON to OUT.json and exits with the command's status.
+Writes the figures as JSON to OUT.json (with `series`: one [seconds, RSS,
+anonymous, file] sample, in bytes, every 2 s) and exits with the command's
+status.
 Standard library only; Linux only.
 """
 
@@ -41,11 +43,17 @@ def main():
     child = subprocess.Popen(cmd)
     peak = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0, "VmHWM": 0}
     done = threading.Event()
+    series = []
 
     def sample():
+        n = 0
         while not done.is_set():
-            for k, v in status(child.pid).items():
+            st = status(child.pid)
+            for k, v in st.items():
                 peak[k] = max(peak[k], v)
+            if n % 10 == 0 and st:
+                series.append([round(time.perf_counter() - start, 1), st.get("VmRSS", 0), st.get("RssAnon", 0), st.get("RssFile", 0)])
+            n += 1
             done.wait(0.2)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -64,6 +72,7 @@ def main():
         "peak_rss_bytes": max(peak["VmRSS"], usage.ru_maxrss * 1024),
         "peak_anon_bytes": peak["RssAnon"],
         "peak_file_bytes": peak["RssFile"],
+        "series": series,
     }
     with open(out_path, "w") as f:
         json.dump(result, f)

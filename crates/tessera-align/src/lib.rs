@@ -158,9 +158,9 @@ pub struct Side<'a> {
     pub tokens: &'a Tokens,
     /// One weight per token.
     pub weights: &'a [f32],
-    /// The tokens' `(hash, position)` pairs in order ([`by_hash`]), when
-    /// the caller keeps them for a text it aligns many times.
-    pub by_hash: Option<&'a [(u64, u32)]>,
+    /// The token positions in hash order ([`by_hash`]), when the caller
+    /// keeps them for a text it aligns many times.
+    pub by_hash: Option<&'a [u32]>,
 }
 
 impl<'a> Side<'a> {
@@ -174,9 +174,9 @@ impl<'a> Side<'a> {
         }
     }
 
-    /// Adds the tokens' sorted `(hash, position)` pairs, made by
-    /// [`by_hash`] from the same tokens; panics if the lengths differ.
-    pub fn with_by_hash(self, by_hash: &'a [(u64, u32)]) -> Self {
+    /// Adds the token positions in hash order, made by [`by_hash`] from
+    /// the same tokens; panics if the lengths differ.
+    pub fn with_by_hash(self, by_hash: &'a [u32]) -> Self {
         assert_eq!(self.tokens.len(), by_hash.len(), "one entry per token");
         Side {
             by_hash: Some(by_hash),
@@ -185,9 +185,9 @@ impl<'a> Side<'a> {
     }
 }
 
-/// The `(hash, position)` pairs of `tokens`, sorted: what the aligner
-/// merges to find the matching tokens of two texts.
-pub fn by_hash(tokens: &Tokens) -> Vec<(u64, u32)> {
+/// The positions of `tokens` ordered by hash, then position: what the
+/// aligner merges to find the matching tokens of two texts.
+pub fn by_hash(tokens: &Tokens) -> Vec<u32> {
     let mut v: Vec<(u64, u32)> = tokens
         .tokens
         .iter()
@@ -195,7 +195,7 @@ pub fn by_hash(tokens: &Tokens) -> Vec<(u64, u32)> {
         .map(|(k, tok)| (tok.hash, k as u32))
         .collect();
     v.sort_unstable();
-    v
+    v.into_iter().map(|(_, k)| k).collect()
 }
 
 /// One column of a token alignment.
@@ -416,10 +416,23 @@ struct Anchor {
 /// the same anchors in the same order.
 fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
     let (q, s) = (ctx.q.tokens, ctx.s.tokens);
-    fn sorted<'a>(side: Side<'a>) -> std::borrow::Cow<'a, [(u64, u32)]> {
+    fn sorted<'a>(side: Side<'a>) -> Vec<(u64, u32)> {
         match side.by_hash {
-            Some(v) => std::borrow::Cow::Borrowed(v),
-            None => std::borrow::Cow::Owned(by_hash(side.tokens)),
+            Some(v) => v
+                .iter()
+                .map(|&k| (side.tokens.tokens[k as usize].hash, k))
+                .collect(),
+            None => {
+                let mut v: Vec<(u64, u32)> = side
+                    .tokens
+                    .tokens
+                    .iter()
+                    .enumerate()
+                    .map(|(k, tok)| (tok.hash, k as u32))
+                    .collect();
+                v.sort_unstable();
+                v
+            }
         }
     }
     let (qs, ss) = (sorted(ctx.q), sorted(ctx.s));

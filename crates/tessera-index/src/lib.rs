@@ -232,6 +232,14 @@ impl Index {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+    /// Drops the mapped pages of every segment from the resident set (see
+    /// [`Segment::release_pages`]); reads afterwards work as before.
+    pub fn release_pages(&self) {
+        for s in &self.segments {
+            s.segment.release_pages();
+        }
+    }
+
     /// The committed manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest

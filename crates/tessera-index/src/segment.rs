@@ -438,6 +438,22 @@ fn mmap(path: &Path) -> Result<Mmap> {
 }
 
 impl Segment {
+    /// Gives the pages of the mapped file back: they leave this process's
+    /// resident set and stay in the page cache, from which the next read
+    /// maps them again. A long scan that reads every text calls this between
+    /// stages, so that its memory is what it allocates, not the whole index.
+    pub fn release_pages(&self) {
+        // SAFETY: MADV_DONTNEED on a read-only shared file mapping only
+        // drops the page table entries; the next access faults the same
+        // bytes in from the file (which tessera never modifies, see
+        // `mmap`). Borrowed slices of the map stay valid.
+        #[allow(unsafe_code)]
+        let _ = unsafe {
+            self.map
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+        };
+    }
+
     /// Maps and verifies a segment file (header, checksum, section bounds,
     /// document records).
     pub fn open(path: &Path) -> Result<Segment> {

@@ -129,7 +129,7 @@ pub(crate) struct Prepared<'t> {
     pub(crate) tokens: Cow<'t, Tokens>,
     pub(crate) weights: Cow<'t, [f32]>,
     /// The tokens sorted by hash, when kept (see [`Analysed`]).
-    pub(crate) by_hash: Option<&'t [(u64, u32)]>,
+    pub(crate) by_hash: Option<&'t [u32]>,
 }
 
 impl Prepared<'_> {
@@ -149,9 +149,9 @@ pub(crate) struct Analysed {
     pub(crate) text: String,
     pub(crate) tokens: Tokens,
     pub(crate) weights: Vec<f32>,
-    /// The tokens sorted by hash: made once, merged with every text the
-    /// document is aligned with.
-    pub(crate) by_hash: Vec<(u64, u32)>,
+    /// The token positions in hash order: sorted once, merged with every
+    /// text the document is aligned with.
+    pub(crate) by_hash: Vec<u32>,
 }
 
 impl Analysed {

@@ -114,11 +114,13 @@ impl Default for ScanConfig {
 }
 
 impl ScanConfig {
-    /// A fingerprint of the settings that change results (a checkpoint of
-    /// another configuration is not reused).
+    /// A fingerprint of the settings that change results, and of the
+    /// tessera version (a checkpoint of another configuration or of
+    /// another release is not reused).
     fn key(&self) -> String {
         format!(
-            "{:?}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{:?}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            env!("CARGO_PKG_VERSION"),
             self.trace,
             self.max_df,
             self.min_shared,
@@ -381,6 +383,7 @@ fn neardups(
             }
         }
         progress.advance((chunk_end - chunk_start) as u64);
+        engine.index().release_pages();
     }
     progress.finish();
     // Documents sharing a band key are candidates; pairing each with the
@@ -784,6 +787,7 @@ pub fn scan(
         .seconds
         .insert("near-duplicates".into(), timer.elapsed().as_secs_f64());
     let (rep, cluster_of) = nd.maps(n);
+    engine.index().release_pages();
 
     // Passage pairs, chunk by chunk.
     let timer = Instant::now();
@@ -845,6 +849,8 @@ pub fn scan(
             body.push(b'\n');
         }
         output::write_atomic(&chunk_path(&work, c), &body)?;
+        // The texts read for this chunk are not kept mapped.
+        engine.index().release_pages();
     }
     progress.finish();
     summary
