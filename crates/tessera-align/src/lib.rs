@@ -188,6 +188,14 @@ impl<'a> Side<'a> {
 /// The positions of `tokens` ordered by hash, then position: what the
 /// aligner merges to find the matching tokens of two texts.
 pub fn by_hash(tokens: &Tokens) -> Vec<u32> {
+    hash_position_pairs(tokens)
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect()
+}
+
+/// `(hash, position)` of every token, sorted.
+fn hash_position_pairs(tokens: &Tokens) -> Vec<(u64, u32)> {
     let mut v: Vec<(u64, u32)> = tokens
         .tokens
         .iter()
@@ -195,7 +203,7 @@ pub fn by_hash(tokens: &Tokens) -> Vec<u32> {
         .map(|(k, tok)| (tok.hash, k as u32))
         .collect();
     v.sort_unstable();
-    v.into_iter().map(|(_, k)| k).collect()
+    v
 }
 
 /// One column of a token alignment.
@@ -422,17 +430,7 @@ fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
                 .iter()
                 .map(|&k| (side.tokens.tokens[k as usize].hash, k))
                 .collect(),
-            None => {
-                let mut v: Vec<(u64, u32)> = side
-                    .tokens
-                    .tokens
-                    .iter()
-                    .enumerate()
-                    .map(|(k, tok)| (tok.hash, k as u32))
-                    .collect();
-                v.sort_unstable();
-                v
-            }
+            None => hash_position_pairs(side.tokens),
         }
     }
     let (qs, ss) = (sorted(ctx.q), sorted(ctx.s));
