@@ -320,17 +320,13 @@ impl Engine {
             .par_iter()
             .map(|(_, _, text)| {
                 let s = self.prepare(text);
-                let passages = align(
-                    Side::new(&q.tokens, &q.weights),
-                    Side::new(&s.tokens, &s.weights),
-                    &self.config.align,
-                );
+                let passages = align(q.side(), s.side(), &self.config.align);
                 (passages, s)
             })
             .collect();
         let (lists, sources): (Vec<Vec<Passage>>, Vec<Prepared<'_>>) = found.into_iter().unzip();
         let metas: Vec<(DocAddr, &DocMeta)> = loaded.iter().map(|(a, m, _)| (*a, m)).collect();
-        Ok(self.report(query, q, &metas, lists, &sources))
+        Ok(self.report(query, q, &metas, lists, &sources, loaded.len()))
     }
 
     /// Aligns a tokenized article with candidate sources in their order,
@@ -352,6 +348,7 @@ impl Engine {
         let mut metas: Vec<(DocAddr, DocMeta)> = Vec::new();
         let mut held: Vec<Arc<Analysed>> = Vec::new();
         let mut lists: Vec<Vec<Passage>> = Vec::new();
+        let mut aligned = 0;
         for (a, hits) in cands {
             let covered = |&h: &u32| cover.get(h as usize).is_none_or(|&c| c >= max_cover);
             if !hits.is_empty() && hits.iter().all(covered) {
@@ -359,6 +356,12 @@ impl Engine {
             }
             let s = source(*a)?;
             let passages = align(q.side(), s.view().side(), &self.config.align);
+            aligned += 1;
+            if passages.is_empty() {
+                // The report only reads the sources of passages: most
+                // candidates' metadata is never decoded.
+                continue;
+            }
             for p in &passages {
                 for c in &mut cover[p.q.start as usize..p.q.end as usize] {
                     *c = c.saturating_add(1);
@@ -370,11 +373,12 @@ impl Engine {
         }
         let sources: Vec<Prepared<'_>> = held.iter().map(|s| s.view()).collect();
         let metas: Vec<(DocAddr, &DocMeta)> = metas.iter().map(|(a, m)| (*a, m)).collect();
-        Ok(self.report(query, q, &metas, lists, &sources))
+        Ok(self.report(query, q, &metas, lists, &sources, aligned))
     }
 
     /// The report of an article aligned with sources (`metas`: their
-    /// addresses and metadata; `lists`: the passages found with each).
+    /// addresses and metadata; `lists`: the passages found with each) out
+    /// of `candidates` aligned.
     fn report(
         &self,
         query: &Query<'_>,
@@ -382,6 +386,7 @@ impl Engine {
         metas: &[(DocAddr, &DocMeta)],
         lists: Vec<Vec<Passage>>,
         sources: &[Prepared<'_>],
+        candidates: usize,
     ) -> TraceReport {
         let mut all = Vec::new();
         for (cand, list) in lists.into_iter().enumerate() {
@@ -406,7 +411,7 @@ impl Engine {
             sources,
             &sources_meta,
             &self.config,
-            metas.len(),
+            candidates,
         )
     }
 }
@@ -436,11 +441,7 @@ pub fn align_pair(
     let analyzer = Analyzer::new(settings);
     let q = prepare(&analyzer, weights, query.text);
     let s = prepare(&analyzer, weights, source_text);
-    let passages = align(
-        Side::new(&q.tokens, &q.weights),
-        Side::new(&s.tokens, &s.weights),
-        &config.align,
-    );
+    let passages = align(q.side(), s.side(), &config.align);
     let all: Vec<Found> = passages
         .into_iter()
         .map(|passage| {

@@ -568,6 +568,9 @@ fn pair_chunk(
     progress: &dyn Progress,
 ) -> Result<(Vec<PairRow>, u64)> {
     let doc_of_id = |id: &str| engine.index().find(id).and_then(|a| docs.index_of(a));
+    let analyse = |a: DocAddr| -> Result<Arc<Analysed>> {
+        Ok(Arc::new(engine.analyse(engine.index().text(a)?)))
+    };
     // 1. Each document analysed and its candidates found.
     type Prepped = (Arc<Analysed>, Vec<(DocAddr, Vec<u32>)>);
     let prepped: Vec<Result<Prepped>> = range
@@ -575,7 +578,7 @@ fn pair_chunk(
         .into_par_iter()
         .map(|k| {
             let d = &docs.docs[k];
-            let a = Arc::new(engine.analyse(engine.index().text(d.addr)?));
+            let a = analyse(d.addr)?;
             let my_rank = docs.rank[k];
             let my_cluster = cluster[k];
             // Earlier documents, each near-duplicate cluster seen through
@@ -616,14 +619,14 @@ fn pair_chunk(
         .collect();
     let source = |a: DocAddr| -> Result<Arc<Analysed>> {
         match shared.get(&a) {
-            Some(cell) => {
-                if let Some(x) = cell.get() {
-                    return Ok(x.clone());
+            Some(cell) => match cell.get() {
+                Some(x) => Ok(x.clone()),
+                None => {
+                    let x = analyse(a)?;
+                    Ok(cell.get_or_init(|| x).clone())
                 }
-                let x = Arc::new(engine.analyse(engine.index().text(a)?));
-                Ok(cell.get_or_init(|| x).clone())
-            }
-            None => Ok(Arc::new(engine.analyse(engine.index().text(a)?))),
+            },
+            None => analyse(a),
         }
     };
     // 3. Alignment.
