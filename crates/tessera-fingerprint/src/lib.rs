@@ -46,16 +46,17 @@ pub fn ngram_hashes(tokens: &[u64], k: usize) -> Vec<u64> {
     if tokens.len() < k {
         return Vec::new();
     }
-    tokens
-        .windows(k)
-        .map(|win| {
-            let mut acc = 0x243f_6a88_85a3_08d3u64 ^ k as u64;
-            for &h in win {
-                acc = mix64(acc ^ h).rotate_left(17);
-            }
-            mix64(acc)
-        })
-        .collect()
+    tokens.windows(k).map(ngram_hash).collect()
+}
+
+/// The hash of one n-gram (its token hashes, in order).
+#[inline]
+fn ngram_hash(win: &[u64]) -> u64 {
+    let mut acc = 0x243f_6a88_85a3_08d3u64 ^ win.len() as u64;
+    for &h in win {
+        acc = mix64(acc ^ h).rotate_left(17);
+    }
+    mix64(acc)
 }
 
 /// A selected n-gram: its hash and the index of its first token.
@@ -72,57 +73,74 @@ pub struct Fingerprint {
 /// Returns the selected hashes with their positions, in position order.
 /// A sequence shorter than one window yields its minimum.
 pub fn winnow(hashes: &[u64], w: usize) -> Vec<Fingerprint> {
+    let mut out = Vec::with_capacity(hashes.len() * 2 / (w.max(1) + 1) + 1);
+    winnow_each(
+        hashes.len(),
+        w,
+        |i| hashes[i],
+        |pos, hash| {
+            out.push(Fingerprint {
+                pos: pos as u32,
+                hash,
+            })
+        },
+    );
+    out
+}
+
+/// The positions [`winnow`] selects among `len` hashes (`hash_at(i)` is
+/// the i-th), in order, given to `select` with their hashes.
+fn winnow_each(
+    len: usize,
+    w: usize,
+    hash_at: impl Fn(usize) -> u64,
+    mut select: impl FnMut(usize, u64),
+) {
     assert!(w >= 1, "window must be at least 1");
-    let mut out = Vec::with_capacity(hashes.len() * 2 / (w + 1) + 1);
-    if hashes.is_empty() {
-        return out;
+    if len == 0 {
+        return;
     }
-    if hashes.len() <= w {
-        let (pos, &hash) = hashes
-            .iter()
-            .enumerate()
+    if len <= w {
+        let (pos, hash) = (0..len)
             .rev()
-            .min_by_key(|&(_, h)| *h)
+            .map(|i| (i, hash_at(i)))
+            .min_by_key(|&(_, h)| h)
             .expect("non-empty");
-        out.push(Fingerprint {
-            pos: pos as u32,
-            hash,
-        });
-        return out;
+        select(pos, hash);
+        return;
     }
-    // Monotone deque of candidate minima: indices with increasing hashes.
-    let mut deque = std::collections::VecDeque::with_capacity(w);
+    // Monotone deque of candidate minima: (index, hash) with increasing
+    // hashes.
+    let mut deque: std::collections::VecDeque<(usize, u64)> =
+        std::collections::VecDeque::with_capacity(w);
     let mut last_pos = usize::MAX;
-    for (i, &h) in hashes.iter().enumerate() {
-        while let Some(&j) = deque.back() {
+    for i in 0..len {
+        let h = hash_at(i);
+        while let Some(&(_, hj)) = deque.back() {
             // `>=` keeps the rightmost of equal minima.
-            if hashes[j] >= h {
+            if hj >= h {
                 deque.pop_back();
             } else {
                 break;
             }
         }
-        deque.push_back(i);
+        deque.push_back((i, h));
         if i + 1 >= w {
             let start = i + 1 - w;
-            while let Some(&j) = deque.front() {
+            while let Some(&(j, _)) = deque.front() {
                 if j < start {
                     deque.pop_front();
                 } else {
                     break;
                 }
             }
-            let &m = deque.front().expect("window holds its newest element");
+            let &(m, hm) = deque.front().expect("window holds its newest element");
             if m != last_pos {
-                out.push(Fingerprint {
-                    pos: m as u32,
-                    hash: hashes[m],
-                });
+                select(m, hm);
                 last_pos = m;
             }
         }
     }
-    out
 }
 
 /// Fingerprinting parameters: n-gram length `k` and winnowing window `w`.
@@ -156,10 +174,26 @@ impl Fingerprinter {
     }
     /// Sorted, de-duplicated winnowed fingerprint hashes of a document.
     pub fn fingerprint_set(&self, tokens: &[u64]) -> Vec<u64> {
-        let mut v: Vec<u64> = self.fingerprints(tokens).iter().map(|f| f.hash).collect();
-        v.sort_unstable();
-        v.dedup();
+        let mut v = Vec::new();
+        self.fingerprint_set_into(tokens, &mut v);
         v
+    }
+    /// [`Fingerprinter::fingerprint_set`] into `out` (cleared first), to
+    /// reuse its memory; the n-grams are hashed as they are winnowed.
+    pub fn fingerprint_set_into(&self, tokens: &[u64], out: &mut Vec<u64>) {
+        out.clear();
+        if tokens.len() < self.k {
+            return;
+        }
+        let k = self.k;
+        winnow_each(
+            tokens.len() - k + 1,
+            self.w,
+            |i| ngram_hash(&tokens[i..i + k]),
+            |_, h| out.push(h),
+        );
+        out.sort_unstable();
+        out.dedup();
     }
     /// All n-gram hashes (the query side), in token order.
     pub fn all_ngrams(&self, tokens: &[u64]) -> Vec<u64> {
@@ -226,6 +260,20 @@ mod tests {
             let fa = fp.fingerprint_set(&a);
             let fb = fp.fingerprint_set(&b);
             prop_assert!(fa.iter().any(|h| fb.binary_search(h).is_ok()));
+        }
+
+        #[test]
+        fn fingerprint_set_is_the_sorted_winnowed_ngrams(
+            tokens in prop::collection::vec(0u64..30, 0..120), k in 1usize..4, w in 1usize..6,
+        ) {
+            let fp = Fingerprinter::new(k, w);
+            let mut want: Vec<u64> = winnow(&ngram_hashes(&tokens, k), w).iter().map(|f| f.hash).collect();
+            want.sort_unstable();
+            want.dedup();
+            let mut out = vec![1, 2, 3];
+            fp.fingerprint_set_into(&tokens, &mut out);
+            prop_assert_eq!(&out, &want);
+            prop_assert_eq!(fp.fingerprint_set(&tokens), want);
         }
 
         #[test]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use tessera_fingerprint::Fingerprinter;
-use tessera_text::{NormalizeOptions, Tokens, tokenize};
+use tessera_text::{NormalizeOptions, Tokens, token_hashes, tokenize};
 
 /// Everything about a document but its text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -110,21 +110,36 @@ impl Analyzer {
     }
     /// Analyses a tokenized text.
     pub fn analyze_tokens(&self, tokens: &Tokens) -> Analysis {
-        let hashes = tokens.hashes();
-        let fingerprints = self.fp.fingerprint_set(&hashes);
-        let mut vocab = hashes;
-        vocab.sort_unstable();
-        vocab.dedup();
-        Analysis {
-            fingerprints,
-            vocab,
-            token_count: tokens.len() as u32,
-            char_len: tokens.char_len,
-        }
+        self.analysis_of(&mut tokens.hashes(), &mut Vec::new(), tokens.char_len)
     }
-    /// Analyses a text.
+    /// Analyses a text (the same result as tokenizing it and calling
+    /// [`Analyzer::analyze_tokens`], faster: only token hashes are made, in
+    /// buffers kept by the thread).
     pub fn analyze(&self, text: &str) -> Analysis {
-        self.analyze_tokens(&self.tokenize(text))
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<u64>)> =
+                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+        }
+        SCRATCH.with(|s| {
+            let (hashes, fps) = &mut *s.borrow_mut();
+            hashes.clear();
+            let char_len = token_hashes(text, &self.opts, hashes);
+            self.analysis_of(hashes, fps, char_len)
+        })
+    }
+    /// The analysis of a text's token hashes; `fps` is scratch and
+    /// `hashes` is sorted in place.
+    fn analysis_of(&self, hashes: &mut Vec<u64>, fps: &mut Vec<u64>, char_len: u32) -> Analysis {
+        self.fp.fingerprint_set_into(hashes, fps);
+        let token_count = hashes.len() as u32;
+        hashes.sort_unstable();
+        hashes.dedup();
+        Analysis {
+            fingerprints: fps.clone(),
+            vocab: hashes.clone(),
+            token_count,
+            char_len,
+        }
     }
     /// Analyses a document and readies it for an index writer (pure CPU
     /// work, safe to run on many threads).

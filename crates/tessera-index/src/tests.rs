@@ -299,3 +299,54 @@ proptest! {
         }
     }
 }
+
+/// Postings of a segment large enough that its builder keeps several
+/// chunks per bucket, with documents replaced while it was built: every
+/// live document is listed under each of its fingerprints, in order, and
+/// nothing else is.
+#[test]
+fn postings_of_a_large_segment_match_the_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    let words: Vec<String> = (0..400).map(|k| format!("w{k}")).collect();
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut texts = std::collections::BTreeMap::new();
+    for k in 0..5200 {
+        // Ids 0..200 come twice: the second text replaces the first.
+        let id = format!("d{}", if k >= 5000 { k - 5000 } else { k });
+        let text: Vec<&str> = (0..120)
+            .map(|_| words[(next() % words.len() as u64) as usize].as_str())
+            .collect();
+        let text = text.join(" ");
+        add(&mut w, &id, &text);
+        texts.insert(id, text);
+    }
+    w.commit().expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.num_docs(), 5000);
+    let an = index.analyzer();
+    let mut want: std::collections::BTreeMap<u64, Vec<DocAddr>> = Default::default();
+    for (id, text) in &texts {
+        let addr = index.find(id).expect("indexed");
+        for h in an.analyze(text).fingerprints {
+            want.entry(h).or_default().push(addr);
+        }
+    }
+    let pairs: usize = want.values().map(Vec::len).sum();
+    assert!(
+        pairs > 256 * 1024,
+        "{pairs} pairs fill more than one chunk per bucket"
+    );
+    for (h, mut addrs) in want {
+        addrs.sort();
+        let mut got = Vec::new();
+        index.postings(h, &mut got).expect("postings");
+        assert_eq!(got, addrs, "postings of {h:#x}");
+    }
+}

@@ -164,76 +164,17 @@ fn is_word_char(c: char) -> bool {
 /// spaces. Everything else separates tokens. Works on any `&str`; an empty
 /// or punctuation-only text yields no tokens.
 pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
-    let mut out = Tokens {
-        tokens: Vec::with_capacity(text.len() / 6 + 1),
-        norm: String::with_capacity(text.len()),
-        char_len: 0,
+    let mut sink = TokensSink {
+        out: Tokens {
+            tokens: Vec::with_capacity(text.len() / 6 + 1),
+            norm: String::with_capacity(text.len()),
+            char_len: 0,
+        },
+        seg: sentence::Segmenter::default(),
+        opts: *opts,
     };
-    let mut seg = sentence::Segmenter::default();
-    let mut chars = 0u32;
-    // Current token being built: (byte_start, char_start, is_no_space, all_ascii, all_digits).
-    let mut cur: Option<(usize, u32, bool, bool, bool)> = None;
-    for (b, c) in text.char_indices() {
-        let (word, nospace, mark) = if c.is_ascii() {
-            (c.is_ascii_alphanumeric(), false, false)
-        } else {
-            let word = is_word_char(c);
-            (
-                word,
-                word && is_no_space_script(c),
-                !word && is_combining_mark(c),
-            )
-        };
-        match cur {
-            Some((bs, cs, ns, ascii, digits)) => {
-                if mark {
-                    // Combining marks stay with the token they follow.
-                    cur = Some((bs, cs, ns, false, false));
-                } else if word && !nospace && !ns {
-                    cur = Some((
-                        bs,
-                        cs,
-                        false,
-                        ascii && c.is_ascii(),
-                        digits && c.is_ascii_digit(),
-                    ));
-                } else {
-                    push_token(
-                        &mut out, text, &mut seg, bs, b, cs, chars, ns, ascii, digits, opts,
-                    );
-                    cur = None;
-                    if word {
-                        cur = Some((b, chars, nospace, c.is_ascii(), c.is_ascii_digit()));
-                    } else {
-                        seg.gap_char(c);
-                    }
-                }
-            }
-            None => {
-                if word {
-                    cur = Some((b, chars, nospace, c.is_ascii(), c.is_ascii_digit()));
-                } else {
-                    seg.gap_char(c);
-                }
-            }
-        }
-        chars += 1;
-    }
-    if let Some((bs, cs, ns, ascii, digits)) = cur {
-        push_token(
-            &mut out,
-            text,
-            &mut seg,
-            bs,
-            text.len(),
-            cs,
-            chars,
-            ns,
-            ascii,
-            digits,
-            opts,
-        );
-    }
+    let chars = scan(text, &mut sink);
+    let mut out = sink.out;
     if let Some(last) = out.tokens.last_mut() {
         last.flags |= SENT_END;
     }
@@ -241,70 +182,221 @@ pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push_token(
-    out: &mut Tokens,
-    text: &str,
-    seg: &mut sentence::Segmenter,
+/// Appends to `out` the hash of every token of `text`, in order, and
+/// returns the text's length in code points: the same hashes as
+/// `tokenize(text, opts).hashes()` and the same length as its `char_len`,
+/// without building spans, normalised strings or sentence boundaries
+/// (what indexing needs, at several times the speed).
+pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> u32 {
+    let mut sink = HashSink {
+        out,
+        scratch: String::new(),
+        opts: *opts,
+    };
+    scan(text, &mut sink)
+}
+
+/// A token as [`scan`] finds it, before normalisation.
+#[derive(Debug, Clone, Copy)]
+struct RawToken {
     byte_start: usize,
     byte_end: usize,
     char_start: u32,
     char_end: u32,
+    /// One character of a script written without spaces.
     no_space: bool,
+    /// Only ASCII characters.
     ascii: bool,
+    /// Only ASCII digits.
     digits: bool,
-    opts: &NormalizeOptions,
-) {
-    let raw = &text[byte_start..byte_end];
-    let norm_start = out.norm.len();
-    if ascii {
-        out.norm.push_str(raw);
-        out.norm[norm_start..].make_ascii_lowercase();
-    } else {
-        normalize_into(raw, opts, &mut out.norm);
-        if out.norm.len() == norm_start {
-            // NFKC can in principle map a word to nothing; keep the raw form
-            // so the token still has an identity.
-            out.norm.push_str(raw);
+}
+
+/// What [`scan`] reports, in text order.
+trait Sink {
+    /// One character between tokens.
+    fn gap(&mut self, c: char);
+    /// One token.
+    fn token(&mut self, text: &str, t: RawToken);
+}
+
+/// The splitting rule of [`tokenize`], shared by every way of reading
+/// tokens so that they all agree. Returns the text's length in code points.
+#[inline(always)]
+fn scan<S: Sink>(text: &str, sink: &mut S) -> u32 {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut i = 0usize;
+    let mut chars = 0u32;
+    let mut cur: Option<RawToken> = None;
+    let open = |i: usize, chars: u32, no_space: bool, c: char| RawToken {
+        byte_start: i,
+        byte_end: i,
+        char_start: chars,
+        char_end: chars,
+        no_space,
+        ascii: c.is_ascii(),
+        digits: c.is_ascii_digit(),
+    };
+    while i < n {
+        let b = bytes[i];
+        let (c, len, word, no_space, mark) = if b < 0x80 {
+            (char::from(b), 1, b.is_ascii_alphanumeric(), false, false)
+        } else {
+            let c = text[i..].chars().next().expect("at a char boundary");
+            let word = is_word_char(c);
+            (
+                c,
+                c.len_utf8(),
+                word,
+                word && is_no_space_script(c),
+                !word && is_combining_mark(c),
+            )
+        };
+        match cur.as_mut() {
+            // Combining marks stay with the token they follow.
+            Some(t) if mark => {
+                t.ascii = false;
+                t.digits = false;
+            }
+            Some(t) if word && !no_space && !t.no_space => {
+                t.ascii &= c.is_ascii();
+                t.digits &= c.is_ascii_digit();
+            }
+            Some(t) => {
+                let mut done = *t;
+                done.byte_end = i;
+                done.char_end = chars;
+                sink.token(text, done);
+                cur = None;
+                if word {
+                    cur = Some(open(i, chars, no_space, c));
+                } else {
+                    sink.gap(c);
+                }
+            }
+            None => {
+                if word {
+                    cur = Some(open(i, chars, no_space, c));
+                } else {
+                    sink.gap(c);
+                }
+            }
+        }
+        i += len;
+        chars += 1;
+        // The rest of an ASCII word, a byte at a time: what the general
+        // rule above would do, without decoding characters.
+        if let Some(t) = cur.as_mut()
+            && !t.no_space
+        {
+            while i < n && bytes[i].is_ascii_alphanumeric() {
+                t.digits &= bytes[i].is_ascii_digit();
+                i += 1;
+                chars += 1;
+            }
         }
     }
-    let norm = &out.norm[norm_start..];
-    let hash = hash_norm(norm);
-    let first = raw.chars().next().unwrap_or(' ');
-    let boundary = seg.boundary_before(
-        first,
-        out.tokens.last().map(|t| {
-            let prev_raw = &text[t.byte_start as usize..t.byte_end as usize];
-            (prev_raw, t.char_len())
-        }),
-    );
-    if boundary && let Some(prev) = out.tokens.last_mut() {
-        prev.flags |= SENT_END;
+    if let Some(mut t) = cur {
+        t.byte_end = n;
+        t.char_end = chars;
+        sink.token(text, t);
     }
-    let mut flags = 0;
-    if boundary || out.tokens.is_empty() {
-        flags |= SENT_START;
+    chars
+}
+
+/// Appends the normalised form of a raw token to `out`.
+#[inline]
+fn normalize_token(raw: &str, ascii: bool, opts: &NormalizeOptions, out: &mut String) {
+    let start = out.len();
+    if ascii {
+        out.push_str(raw);
+        out[start..].make_ascii_lowercase();
+    } else {
+        normalize_into(raw, opts, out);
+        if out.len() == start {
+            // NFKC can in principle map a word to nothing; keep the raw form
+            // so the token still has an identity.
+            out.push_str(raw);
+        }
     }
-    if no_space {
-        flags |= NO_SPACE_SCRIPT;
+}
+
+/// Builds [`Tokens`] with spans, flags and sentence boundaries.
+struct TokensSink {
+    out: Tokens,
+    seg: sentence::Segmenter,
+    opts: NormalizeOptions,
+}
+
+impl Sink for TokensSink {
+    fn gap(&mut self, c: char) {
+        self.seg.gap_char(c);
     }
-    if digits {
-        flags |= NUMERIC;
+
+    fn token(&mut self, text: &str, t: RawToken) {
+        let out = &mut self.out;
+        let raw = &text[t.byte_start..t.byte_end];
+        let norm_start = out.norm.len();
+        normalize_token(raw, t.ascii, &self.opts, &mut out.norm);
+        let hash = hash_norm(&out.norm[norm_start..]);
+        let first = raw.chars().next().unwrap_or(' ');
+        let boundary = self.seg.boundary_before(
+            first,
+            out.tokens.last().map(|p| {
+                let prev_raw = &text[p.byte_start as usize..p.byte_end as usize];
+                (prev_raw, p.char_len())
+            }),
+        );
+        if boundary && let Some(prev) = out.tokens.last_mut() {
+            prev.flags |= SENT_END;
+        }
+        let mut flags = 0;
+        if boundary || out.tokens.is_empty() {
+            flags |= SENT_START;
+        }
+        if t.no_space {
+            flags |= NO_SPACE_SCRIPT;
+        }
+        if t.digits {
+            flags |= NUMERIC;
+        }
+        if raw.bytes().any(|b| b.is_ascii_digit())
+            || (!t.ascii && raw.chars().any(char::is_numeric))
+        {
+            flags |= HAS_DIGIT;
+        }
+        out.tokens.push(Token {
+            hash,
+            start: t.char_start,
+            end: t.char_end,
+            byte_start: t.byte_start as u32,
+            byte_end: t.byte_end as u32,
+            norm_start: norm_start as u32,
+            norm_end: out.norm.len() as u32,
+            flags,
+        });
+        self.seg.reset();
     }
-    if raw.bytes().any(|b| b.is_ascii_digit()) || (!ascii && raw.chars().any(char::is_numeric)) {
-        flags |= HAS_DIGIT;
+}
+
+/// Collects token hashes only.
+struct HashSink<'a> {
+    out: &'a mut Vec<u64>,
+    scratch: String,
+    opts: NormalizeOptions,
+}
+
+impl Sink for HashSink<'_> {
+    #[inline(always)]
+    fn gap(&mut self, _c: char) {}
+
+    #[inline]
+    fn token(&mut self, text: &str, t: RawToken) {
+        let raw = &text[t.byte_start..t.byte_end];
+        self.scratch.clear();
+        normalize_token(raw, t.ascii, &self.opts, &mut self.scratch);
+        self.out.push(hash_norm(&self.scratch));
     }
-    out.tokens.push(Token {
-        hash,
-        start: char_start,
-        end: char_end,
-        byte_start: byte_start as u32,
-        byte_end: byte_end as u32,
-        norm_start: norm_start as u32,
-        norm_end: out.norm.len() as u32,
-        flags,
-    });
-    seg.reset();
 }
 
 /// Normalises one word: NFKC, lower case, optional diacritic folding.

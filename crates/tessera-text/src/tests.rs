@@ -146,6 +146,23 @@ proptest! {
     }
 
     #[test]
+    fn token_hashes_agree_with_tokenize(
+        text in "\\PC{0,200}",
+        mixed in "[a-zA-Z09 .,'\n\u{301}\u{308}éÉßﬁ½日本ไทย\u{e31}Ωщ-]{0,120}",
+        fold in any::<bool>(),
+    ) {
+        let opts = NormalizeOptions { fold_diacritics: fold };
+        for t in [&text, &mixed] {
+            let toks = tokenize(t, &opts);
+            let mut hashes = vec![7];
+            let chars = token_hashes(t, &opts, &mut hashes);
+            prop_assert_eq!(hashes[0], 7, "appends, keeps what was there");
+            prop_assert_eq!(&hashes[1..], &toks.hashes()[..]);
+            prop_assert_eq!(chars, toks.char_len);
+        }
+    }
+
+    #[test]
     fn tokenisation_is_deterministic_and_case_blind(text in "[a-zA-Z ,.éÉ]{0,80}") {
         let a = tokenize(&text, &NormalizeOptions::default());
         let b = tokenize(&text.to_uppercase(), &NormalizeOptions::default());
