@@ -74,71 +74,56 @@ pub struct Fingerprint {
 /// A sequence shorter than one window yields its minimum.
 pub fn winnow(hashes: &[u64], w: usize) -> Vec<Fingerprint> {
     let mut out = Vec::with_capacity(hashes.len() * 2 / (w.max(1) + 1) + 1);
-    winnow_each(
-        hashes.len(),
-        w,
-        |i| hashes[i],
-        |pos, hash| {
-            out.push(Fingerprint {
-                pos: pos as u32,
-                hash,
-            })
-        },
-    );
+    winnow_each(hashes, w, |pos| {
+        out.push(Fingerprint {
+            pos: pos as u32,
+            hash: hashes[pos],
+        })
+    });
     out
 }
 
-/// The positions [`winnow`] selects among `len` hashes (`hash_at(i)` is
-/// the i-th), in order, given to `select` with their hashes.
-fn winnow_each(
-    len: usize,
-    w: usize,
-    hash_at: impl Fn(usize) -> u64,
-    mut select: impl FnMut(usize, u64),
-) {
-    assert!(w >= 1, "window must be at least 1");
-    if len == 0 {
-        return;
-    }
-    if len <= w {
-        let (pos, hash) = (0..len)
-            .rev()
-            .map(|i| (i, hash_at(i)))
-            .min_by_key(|&(_, h)| h)
-            .expect("non-empty");
-        select(pos, hash);
-        return;
-    }
-    // Monotone deque of candidate minima: (index, hash) with increasing
-    // hashes.
-    let mut deque: std::collections::VecDeque<(usize, u64)> =
-        std::collections::VecDeque::with_capacity(w);
-    let mut last_pos = usize::MAX;
-    for i in 0..len {
-        let h = hash_at(i);
-        while let Some(&(_, hj)) = deque.back() {
-            // `>=` keeps the rightmost of equal minima.
-            if hj >= h {
-                deque.pop_back();
-            } else {
-                break;
-            }
+/// Position of the rightmost minimum of a non-empty slice.
+#[inline]
+fn rightmost_min(h: &[u64]) -> usize {
+    let mut pos = 0;
+    for (i, &x) in h.iter().enumerate().skip(1) {
+        if x <= h[pos] {
+            pos = i;
         }
-        deque.push_back((i, h));
-        if i + 1 >= w {
-            let start = i + 1 - w;
-            while let Some(&(j, _)) = deque.front() {
-                if j < start {
-                    deque.pop_front();
-                } else {
-                    break;
-                }
-            }
-            let &(m, hm) = deque.front().expect("window holds its newest element");
-            if m != last_pos {
-                select(m, hm);
-                last_pos = m;
-            }
+    }
+    pos
+}
+
+/// The positions [`winnow`] selects, in order, given to `select`.
+///
+/// The minimum of the previous window is kept: a new hash replaces it when
+/// not larger (rightmost wins ties), and the window is scanned again only
+/// when its minimum falls out, which on hashes happens about once every
+/// `w` steps.
+fn winnow_each(hashes: &[u64], w: usize, mut select: impl FnMut(usize)) {
+    assert!(w >= 1, "window must be at least 1");
+    let n = hashes.len();
+    if n == 0 {
+        return;
+    }
+    if n <= w {
+        select(rightmost_min(hashes));
+        return;
+    }
+    let mut m = rightmost_min(&hashes[..w]);
+    select(m);
+    let mut last = m;
+    for end in w..n {
+        let start = end + 1 - w;
+        if m < start {
+            m = start + rightmost_min(&hashes[start..=end]);
+        } else if hashes[end] <= hashes[m] {
+            m = end;
+        }
+        if m != last {
+            select(m);
+            last = m;
         }
     }
 }
@@ -179,21 +164,19 @@ impl Fingerprinter {
         v
     }
     /// [`Fingerprinter::fingerprint_set`] into `out` (cleared first), to
-    /// reuse its memory; the n-grams are hashed as they are winnowed.
+    /// reuse its memory.
     pub fn fingerprint_set_into(&self, tokens: &[u64], out: &mut Vec<u64>) {
-        out.clear();
-        if tokens.len() < self.k {
-            return;
-        }
-        let k = self.k;
-        winnow_each(
-            tokens.len() - k + 1,
-            self.w,
-            |i| ngram_hash(&tokens[i..i + k]),
-            |_, h| out.push(h),
-        );
+        self.winnowed_into(tokens, out);
         out.sort_unstable();
         out.dedup();
+    }
+    /// The winnowed fingerprint hashes of a document in position order
+    /// (a hash selected at several places repeats), into `out` (cleared
+    /// first).
+    pub fn winnowed_into(&self, tokens: &[u64], out: &mut Vec<u64>) {
+        out.clear();
+        let grams = ngram_hashes(tokens, self.k);
+        winnow_each(&grams, self.w, |pos| out.push(grams[pos]));
     }
     /// All n-gram hashes (the query side), in token order.
     pub fn all_ngrams(&self, tokens: &[u64]) -> Vec<u64> {
@@ -230,7 +213,28 @@ mod tests {
         assert!(ngram_hashes(&[1], 2).is_empty());
     }
 
+    /// Robust winnowing the slow way: the rightmost minimum of every
+    /// window, each position once.
+    fn winnow_naive(hashes: &[u64], w: usize) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for start in 0..=hashes.len().saturating_sub(w) {
+            let win = &hashes[start..(start + w).min(hashes.len())];
+            let min = *win.iter().min().expect("window");
+            let pos = start + win.iter().rposition(|&h| h == min).expect("min");
+            if out.last() != Some(&(pos as u32)) {
+                out.push(pos as u32);
+            }
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn winnow_matches_the_definition(hashes in prop::collection::vec(0u64..20, 1..150), w in 1usize..9) {
+            let got: Vec<u32> = winnow(&hashes, w).iter().map(|f| f.pos).collect();
+            prop_assert_eq!(got, winnow_naive(&hashes, w));
+        }
+
         #[test]
         fn every_window_is_represented(hashes in prop::collection::vec(0u64..50, 1..200), w in 1usize..8) {
             let fps = winnow(&hashes, w);

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use tessera_fingerprint::Fingerprinter;
+
+use crate::keyed::{KeyedMix, dedup_in_order};
 use tessera_text::{NormalizeOptions, Tokens, token_hashes, tokenize};
 
 /// Everything about a document but its text.
@@ -68,14 +70,23 @@ impl Default for IndexSettings {
 /// What the index stores about a text besides the text itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Analysis {
-    /// Sorted, distinct winnowed fingerprints.
+    /// Distinct winnowed fingerprints, in the order they are first
+    /// selected.
     pub fingerprints: Vec<u64>,
-    /// Sorted, distinct token hashes.
+    /// Distinct token hashes, in the order they first occur.
     pub vocab: Vec<u64>,
     /// Number of tokens.
     pub token_count: u32,
     /// Length of the text in code points.
     pub char_len: u32,
+}
+
+/// Buffers an analysis reuses.
+#[derive(Debug, Default)]
+struct Scratch {
+    fps: Vec<u64>,
+    table: Vec<u64>,
+    mix: KeyedMix,
 }
 
 /// Turns texts into tokens and fingerprints, consistently for one index.
@@ -110,32 +121,36 @@ impl Analyzer {
     }
     /// Analyses a tokenized text.
     pub fn analyze_tokens(&self, tokens: &Tokens) -> Analysis {
-        self.analysis_of(&mut tokens.hashes(), &mut Vec::new(), tokens.char_len)
+        self.analysis_of(
+            &mut tokens.hashes(),
+            &mut Scratch::default(),
+            tokens.char_len,
+        )
     }
     /// Analyses a text (the same result as tokenizing it and calling
     /// [`Analyzer::analyze_tokens`], faster: only token hashes are made, in
     /// buffers kept by the thread).
     pub fn analyze(&self, text: &str) -> Analysis {
         thread_local! {
-            static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<u64>)> =
-                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+            static SCRATCH: std::cell::RefCell<(Vec<u64>, Scratch)> =
+                std::cell::RefCell::new((Vec::new(), Scratch::default()));
         }
         SCRATCH.with(|s| {
-            let (hashes, fps) = &mut *s.borrow_mut();
+            let (hashes, scratch) = &mut *s.borrow_mut();
             hashes.clear();
             let char_len = token_hashes(text, &self.opts, hashes);
-            self.analysis_of(hashes, fps, char_len)
+            self.analysis_of(hashes, scratch, char_len)
         })
     }
-    /// The analysis of a text's token hashes; `fps` is scratch and
-    /// `hashes` is sorted in place.
-    fn analysis_of(&self, hashes: &mut Vec<u64>, fps: &mut Vec<u64>, char_len: u32) -> Analysis {
-        self.fp.fingerprint_set_into(hashes, fps);
+    /// The analysis of a text's token hashes (`hashes` is deduplicated in
+    /// place).
+    fn analysis_of(&self, hashes: &mut Vec<u64>, s: &mut Scratch, char_len: u32) -> Analysis {
+        self.fp.winnowed_into(hashes, &mut s.fps);
         let token_count = hashes.len() as u32;
-        hashes.sort_unstable();
-        hashes.dedup();
+        dedup_in_order(&mut s.fps, &mut s.table, &s.mix);
+        dedup_in_order(hashes, &mut s.table, &s.mix);
         Analysis {
-            fingerprints: fps.clone(),
+            fingerprints: s.fps.clone(),
             vocab: hashes.clone(),
             token_count,
             char_len,

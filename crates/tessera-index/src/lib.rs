@@ -41,6 +41,7 @@ mod deletes;
 mod doc;
 mod error;
 mod format;
+mod keyed;
 mod manifest;
 mod segment;
 

@@ -85,6 +85,31 @@ impl Pairs {
     }
 }
 
+/// Sorts the pairs of one bucket (their hashes share the top byte) into
+/// `out`: a counting sort on the next byte, then a sort of each run, a
+/// few dozen pairs on average, instead of one sort of thousands.
+fn sort_bucket(pairs: &[(u64, u32)], out: &mut Vec<(u64, u32)>) {
+    let digit = |h: u64| ((h >> 48) & 0xff) as usize;
+    let mut starts = [0usize; 257];
+    for p in pairs {
+        starts[digit(p.0) + 1] += 1;
+    }
+    for d in 0..256 {
+        starts[d + 1] += starts[d];
+    }
+    out.clear();
+    out.resize(pairs.len(), (0, 0));
+    let mut next = starts;
+    for &p in pairs {
+        let d = digit(p.0);
+        out[next[d]] = p;
+        next[d] += 1;
+    }
+    for d in 0..256 {
+        out[starts[d]..starts[d + 1]].sort_unstable();
+    }
+}
+
 /// A document ready to be written: compressed text, serialized metadata and
 /// its analysis.
 #[derive(Debug, Clone)]
@@ -186,9 +211,8 @@ pub(crate) struct SegmentBuilder {
     ids: Vec<String>,
     dead: Vec<bool>,
     pairs: Pairs,
-    /// Token document frequencies. Keys are xxh3 hashes already, so they
-    /// are used as they are.
-    df: std::collections::HashMap<u64, u32, nohash_hasher::BuildNoHashHasher<u64>>,
+    /// Token document frequencies.
+    df: std::collections::HashMap<u64, u32, crate::keyed::KeyedMix>,
     text_bytes: u64,
 }
 
@@ -360,14 +384,14 @@ impl SegmentBuilder {
         let buckets = std::mem::take(&mut self.pairs);
         let mut post = Vec::with_capacity(buckets.len * 2);
         let mut dict = Vec::with_capacity(64 << 10);
-        let mut pairs = Vec::new();
+        let (mut gathered, mut pairs) = (Vec::new(), Vec::new());
         let dict_start = w.pos;
         for chunks in buckets.buckets {
-            pairs.clear();
+            gathered.clear();
             for chunk in chunks {
-                pairs.extend(chunk.into_iter().filter(|p| !self.dead[p.1 as usize]));
+                gathered.extend(chunk.into_iter().filter(|p| !self.dead[p.1 as usize]));
             }
-            pairs.sort_unstable();
+            sort_bucket(&gathered, &mut pairs);
             let mut k = 0;
             while k < pairs.len() {
                 let h = pairs[k].0;
@@ -394,7 +418,7 @@ impl SegmentBuilder {
         }
         w.write(&dict).at(&tmp)?;
         sections[S_FP_DICT] = (dict_start, w.pos - dict_start);
-        drop((dict, pairs));
+        drop((dict, gathered, pairs));
         if post.len() > u32::MAX as usize {
             return Err(Error::InvalidDocument {
                 id: self.ids[0].clone(),
@@ -942,6 +966,28 @@ mod tests {
                 let want = keys.binary_search(&p).ok().map(|i| i * 16);
                 prop_assert_eq!(Segment::find_record(&section, 16, p), want);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::sort_bucket;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sort_bucket_sorts(pairs in prop::collection::vec((0u64..1 << 20, 0u32..50), 0..400), top in any::<u8>(), shift in 28u32..37) {
+            // One bucket: the top byte shared, the rest spread over a few bits.
+            let pairs: Vec<(u64, u32)> = pairs
+                .into_iter()
+                .map(|(h, o)| ((u64::from(top) << 56) | (h << shift), o))
+                .collect();
+            let mut want = pairs.clone();
+            want.sort_unstable();
+            let mut out = vec![(1, 1)];
+            sort_bucket(&pairs, &mut out);
+            prop_assert_eq!(out, want);
         }
     }
 }

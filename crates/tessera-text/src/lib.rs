@@ -188,13 +188,78 @@ pub fn tokenize(text: &str, opts: &NormalizeOptions) -> Tokens {
 /// without building spans, normalised strings or sentence boundaries
 /// (what indexing needs, at several times the speed).
 pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> u32 {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
     let mut sink = HashSink {
         out,
         scratch: String::new(),
         opts: *opts,
     };
-    scan(text, &mut sink)
+    // ASCII text is split and lower-cased here, a byte at a time; a stretch
+    // holding other characters goes to `scan`, cut at an ASCII separator
+    // (where `scan` closes any token), so both agree on every token.
+    let mut buf = [0u8; 32];
+    let mut i = 0;
+    while i < n {
+        let b = bytes[i];
+        if b >= 0x80 {
+            i = sink.general(text, i);
+            continue;
+        }
+        if ASCII_LOWER[b as usize] == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n {
+            let low = ASCII_LOWER[bytes[i] as usize];
+            if low == 0 {
+                break;
+            }
+            // Past 32 bytes the buffer is not used (see below).
+            buf[(i - start) & 31] = low;
+            i += 1;
+        }
+        if i < n && bytes[i] >= 0x80 {
+            // The word may go on with a letter or a mark.
+            i = sink.general(text, start);
+            continue;
+        }
+        let len = i - start;
+        if len <= buf.len() {
+            sink.out.push(xxhash_rust::xxh3::xxh3_64(&buf[..len]));
+        } else {
+            sink.token(
+                text,
+                RawToken {
+                    byte_start: start,
+                    byte_end: i,
+                    char_start: 0,
+                    char_end: 0,
+                    no_space: false,
+                    ascii: true,
+                    digits: false,
+                },
+            );
+        }
+    }
+    // Code points: every byte but UTF-8 continuation bytes.
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
 }
+
+/// ASCII letters and digits lower-cased; 0 for every other byte.
+static ASCII_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
 
 /// A token as [`scan`] finds it, before normalisation.
 #[derive(Debug, Clone, Copy)]
@@ -213,6 +278,8 @@ struct RawToken {
 
 /// What [`scan`] reports, in text order.
 trait Sink {
+    /// Whether [`Sink::gap`] needs to see the characters between tokens.
+    const GAPS: bool;
     /// One character between tokens.
     fn gap(&mut self, c: char);
     /// One token.
@@ -294,6 +361,12 @@ fn scan<S: Sink>(text: &str, sink: &mut S) -> u32 {
                 i += 1;
                 chars += 1;
             }
+        } else if !S::GAPS && cur.is_none() {
+            // Likewise the rest of an ASCII gap, when nobody looks at it.
+            while i < n && bytes[i] < 0x80 && !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                chars += 1;
+            }
         }
     }
     if let Some(mut t) = cur {
@@ -329,6 +402,8 @@ struct TokensSink {
 }
 
 impl Sink for TokensSink {
+    const GAPS: bool = true;
+
     fn gap(&mut self, c: char) {
         self.seg.gap_char(c);
     }
@@ -386,7 +461,23 @@ struct HashSink<'a> {
     opts: NormalizeOptions,
 }
 
+impl HashSink<'_> {
+    /// Runs `scan` from `start` (where no token is open) to the next ASCII
+    /// separator; returns where it stopped.
+    fn general(&mut self, text: &str, start: usize) -> usize {
+        let bytes = text.as_bytes();
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b < 0x80 && !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |k| start + k);
+        scan(&text[start..end], self);
+        end
+    }
+}
+
 impl Sink for HashSink<'_> {
+    const GAPS: bool = false;
+
     #[inline(always)]
     fn gap(&mut self, _c: char) {}
 

@@ -149,10 +149,12 @@ proptest! {
     fn token_hashes_agree_with_tokenize(
         text in "\\PC{0,200}",
         mixed in "[a-zA-Z09 .,'\n\u{301}\u{308}éÉßﬁ½日本ไทย\u{e31}Ωщ-]{0,120}",
+        words in prop::collection::vec("[a-zA-Z0-9]{1,40}|[ ,.\n]{1,3}|[éß日\u{301}]", 0..30),
         fold in any::<bool>(),
     ) {
         let opts = NormalizeOptions { fold_diacritics: fold };
-        for t in [&text, &mixed] {
+        let words = words.concat();
+        for t in [&text, &mixed, &words] {
             let toks = tokenize(t, &opts);
             let mut hashes = vec![7];
             let chars = token_hashes(t, &opts, &mut hashes);
