@@ -52,36 +52,78 @@ fn zstd_compress(raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The postings of a segment being built: (fingerprint, ordinal) pairs in
-/// buckets by the hash's top bits, so that sorting each bucket sorts them
-/// all. Each bucket is a list of fixed-size chunks: they never move or
-/// grow, so memory stays close to the pairs' own size, where growing
-/// vectors would copy themselves and leave their old buffers behind
-/// (tens of MiB of fresh pages on a 20k-document segment).
+/// buckets by the hash's top byte, so that sorting each bucket sorts them
+/// all.
+///
+/// A bucket is a list of fixed-size byte chunks, each pair packed as the
+/// 7 low bytes of its hash and the varint gap to the bucket's previous
+/// ordinal (pairs arrive in ordinal order): about 8 bytes a pair instead
+/// of 16, and chunks never move or grow. These are the bulk of what a
+/// segment builder holds, so their size is what indexing pays in fresh
+/// memory.
 #[derive(Debug, Default)]
 struct Pairs {
-    buckets: Vec<Vec<Vec<(u64, u32)>>>,
+    /// Per bucket, its chunks but the last.
+    full: Vec<Vec<Vec<u8>>>,
+    /// Per bucket, the chunk being filled (side by side, so that finding
+    /// where a pair goes touches one small table).
+    tails: Vec<Vec<u8>>,
+    /// Per bucket, the ordinal of its last pair.
+    last: Vec<u32>,
     len: usize,
 }
 
 impl Pairs {
     const BUCKETS: usize = 256;
-    /// Pairs per chunk (16 KiB).
-    const CHUNK: usize = 1024;
+    /// Bytes per chunk.
+    const CHUNK: usize = 16 << 10;
+    /// The longest packed pair.
+    const MAX_PAIR: usize = 7 + 5;
 
     fn push(&mut self, hash: u64, ord: u32) {
-        if self.buckets.is_empty() {
-            self.buckets = (0..Self::BUCKETS).map(|_| Vec::new()).collect();
+        if self.tails.is_empty() {
+            self.full = vec![Vec::new(); Self::BUCKETS];
+            self.tails = vec![Vec::new(); Self::BUCKETS];
+            self.last = vec![0; Self::BUCKETS];
         }
-        let bucket = &mut self.buckets[(hash >> 56) as usize];
-        match bucket.last_mut() {
-            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push((hash, ord)),
-            _ => {
-                let mut chunk = Vec::with_capacity(Self::CHUNK);
-                chunk.push((hash, ord));
-                bucket.push(chunk);
+        let b = (hash >> 56) as usize;
+        let tail = &mut self.tails[b];
+        if tail.len() + Self::MAX_PAIR > tail.capacity() {
+            let full = std::mem::replace(tail, Vec::with_capacity(Self::CHUNK));
+            if !full.is_empty() {
+                self.full[b].push(full);
             }
         }
+        tail.extend_from_slice(&hash.to_le_bytes()[..7]);
+        put_varint(tail, ord - self.last[b]);
+        self.last[b] = ord;
         self.len += 1;
+    }
+
+    /// The pairs of every bucket, in bucket order: `each(pairs)` with the
+    /// bucket's pairs in arrival order.
+    fn for_each_bucket(
+        self,
+        mut each: impl FnMut(&mut Vec<(u64, u32)>) -> Result<()>,
+    ) -> Result<()> {
+        let mut pairs = Vec::new();
+        for (b, (chunks, tail)) in self.full.into_iter().zip(self.tails).enumerate() {
+            pairs.clear();
+            let top = (b as u64) << 56;
+            let mut ord = 0u32;
+            for chunk in chunks.iter().chain(std::iter::once(&tail)) {
+                let mut pos = 0;
+                while pos < chunk.len() {
+                    let mut low = [0u8; 8];
+                    low[..7].copy_from_slice(&chunk[pos..pos + 7]);
+                    pos += 7;
+                    ord += get_varint(chunk, &mut pos).expect("a pair written by push");
+                    pairs.push((top | u64::from_le_bytes(low), ord));
+                }
+            }
+            each(&mut pairs)?;
+        }
+        Ok(())
     }
 }
 
@@ -212,7 +254,7 @@ pub(crate) struct SegmentBuilder {
     dead: Vec<bool>,
     pairs: Pairs,
     /// Token document frequencies.
-    df: std::collections::HashMap<u64, u32, crate::keyed::KeyedMix>,
+    df: crate::keyed::Counts,
     text_bytes: u64,
 }
 
@@ -228,7 +270,7 @@ impl SegmentBuilder {
             ids: Vec::new(),
             dead: Vec::new(),
             pairs: Pairs::default(),
-            df: std::collections::HashMap::default(),
+            df: crate::keyed::Counts::default(),
             text_bytes: 0,
         }
     }
@@ -284,9 +326,7 @@ impl SegmentBuilder {
         for &h in &doc.analysis.fingerprints {
             self.pairs.push(h, ord);
         }
-        for &h in &doc.analysis.vocab {
-            *self.df.entry(h).or_insert(0) += 1;
-        }
+        self.df.add_set(&doc.analysis.vocab);
         self.ids.push(doc.id);
         self.dead.push(false);
         self.text_bytes += u64::from(doc.text_bytes);
@@ -384,19 +424,18 @@ impl SegmentBuilder {
         let buckets = std::mem::take(&mut self.pairs);
         let mut post = Vec::with_capacity(buckets.len * 2);
         let mut dict = Vec::with_capacity(64 << 10);
-        let (mut gathered, mut pairs) = (Vec::new(), Vec::new());
+        let mut pairs = Vec::new();
         let dict_start = w.pos;
-        for chunks in buckets.buckets {
-            gathered.clear();
-            for chunk in chunks {
-                gathered.extend(chunk.into_iter().filter(|p| !self.dead[p.1 as usize]));
-            }
-            sort_bucket(&gathered, &mut pairs);
+        let dead = &self.dead;
+        let first_id = self.ids.first().cloned().unwrap_or_default();
+        buckets.for_each_bucket(|gathered| {
+            gathered.retain(|p| !dead[p.1 as usize]);
+            sort_bucket(gathered, &mut pairs);
             let mut k = 0;
             while k < pairs.len() {
                 let h = pairs[k].0;
                 let off = u32::try_from(post.len()).map_err(|_| Error::InvalidDocument {
-                    id: self.ids[0].clone(),
+                    id: first_id.clone(),
                     reason: "postings of one segment exceed 4 GiB".into(),
                 })?;
                 let mut prev = 0u32;
@@ -415,10 +454,11 @@ impl SegmentBuilder {
                     dict.clear();
                 }
             }
-        }
+            Ok(())
+        })?;
         w.write(&dict).at(&tmp)?;
         sections[S_FP_DICT] = (dict_start, w.pos - dict_start);
-        drop((dict, gathered, pairs));
+        drop((dict, pairs));
         if post.len() > u32::MAX as usize {
             return Err(Error::InvalidDocument {
                 id: self.ids[0].clone(),
@@ -431,8 +471,7 @@ impl SegmentBuilder {
         drop(post);
 
         // Token document frequencies.
-        let mut vocab: Vec<(u64, u32)> = std::mem::take(&mut self.df).into_iter().collect();
-        vocab.sort_unstable();
+        let vocab = std::mem::take(&mut self.df).into_sorted();
         let mut buf = Vec::with_capacity(vocab.len() * VOCAB_RECORD);
         for (h, df) in vocab {
             put_u64(&mut buf, h);
