@@ -91,21 +91,16 @@ pub(crate) fn dedup_in_order(v: &mut Vec<u64>, table: &mut Vec<u64>, mix: &Keyed
             !std::mem::replace(&mut seen_zero, true)
         } else {
             let mut j = mix.spread(h) as usize & mask;
-            loop {
-                match table[j] {
-                    0 => {
-                        table[j] = h;
-                        break true;
-                    }
-                    t if t == h => break false,
-                    _ => j = (j + 1) & mask,
-                }
+            // Free or holding `h`; which one decides without a branch.
+            while table[j] != 0 && table[j] != h {
+                j = (j + 1) & mask;
             }
+            let new = table[j] == 0;
+            table[j] = h;
+            new
         };
-        if new {
-            v[kept] = h;
-            kept += 1;
-        }
+        v[kept] = h;
+        kept += usize::from(new);
     }
     v.truncate(kept);
 }
@@ -144,48 +139,48 @@ mod tests {
 ///
 /// An open-addressing table written by hand for one reason: each set is
 /// first walked to load the slots its keys start from, independent loads
-/// the processor overlaps, so that counting then finds them in cache. A
-/// segment's table outgrows the caches, and counting one key at a time
-/// waits for memory at almost every key.
+/// the processor overlaps, so that counting then finds them in cache (a
+/// key and its count share a slot, one cache line). A segment's table
+/// outgrows the caches, and counting one key at a time waits for memory
+/// at almost every key.
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
-    keys: Vec<u64>,
-    counts: Vec<u32>,
+    /// (key, count) slots; key 0 marks a free slot.
+    slots: Vec<(u64, u32)>,
     len: usize,
-    /// The count of key 0 (0 marks a free slot).
+    /// The count of key 0.
     zero: u32,
     mix: KeyedMix,
-    slots: Vec<usize>,
+    starts: Vec<usize>,
 }
 
 impl Counts {
     /// Adds one to the count of every key of `set`, whose keys are distinct.
     pub(crate) fn add_set(&mut self, set: &[u64]) {
         self.reserve(set.len());
-        let mask = self.keys.len() - 1;
-        self.slots.clear();
+        let mask = self.slots.len() - 1;
+        self.starts.clear();
         let mut touch = 0u64;
         for &h in set {
             let s = self.mix.spread(h) as usize & mask;
-            touch = touch.wrapping_add(self.keys[s]);
-            self.slots.push(s);
+            touch = touch.wrapping_add(self.slots[s].0);
+            self.starts.push(s);
         }
         std::hint::black_box(touch);
-        for (&h, &start) in set.iter().zip(&self.slots) {
+        for (&h, &start) in set.iter().zip(&self.starts) {
             if h == 0 {
                 self.zero += 1;
                 continue;
             }
             let mut s = start;
             loop {
-                let k = self.keys[s];
-                if k == h {
-                    self.counts[s] += 1;
+                let slot = &mut self.slots[s];
+                if slot.0 == h {
+                    slot.1 += 1;
                     break;
                 }
-                if k == 0 {
-                    self.keys[s] = h;
-                    self.counts[s] = 1;
+                if slot.0 == 0 {
+                    *slot = (h, 1);
                     self.len += 1;
                     break;
                 }
@@ -197,33 +192,26 @@ impl Counts {
     /// Room for `more` new keys at a load of at most 3/4.
     fn reserve(&mut self, more: usize) {
         let need = (self.len + more) * 4 / 3 + 1;
-        if need <= self.keys.len() {
+        if need <= self.slots.len() {
             return;
         }
         let cap = need.next_power_of_two().max(1024);
-        let old_keys = std::mem::replace(&mut self.keys, vec![0; cap]);
-        let old_counts = std::mem::replace(&mut self.counts, vec![0; cap]);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); cap]);
         let mask = cap - 1;
-        for (k, c) in old_keys.into_iter().zip(old_counts) {
+        for (k, c) in old {
             if k != 0 {
                 let mut s = self.mix.spread(k) as usize & mask;
-                while self.keys[s] != 0 {
+                while self.slots[s].0 != 0 {
                     s = (s + 1) & mask;
                 }
-                self.keys[s] = k;
-                self.counts[s] = c;
+                self.slots[s] = (k, c);
             }
         }
     }
 
     /// Every key with its count, sorted by key.
     pub(crate) fn into_sorted(self) -> Vec<(u64, u32)> {
-        let mut out: Vec<(u64, u32)> = self
-            .keys
-            .into_iter()
-            .zip(self.counts)
-            .filter(|&(k, _)| k != 0)
-            .collect();
+        let mut out: Vec<(u64, u32)> = self.slots.into_iter().filter(|&(k, _)| k != 0).collect();
         if self.zero > 0 {
             out.push((0, self.zero));
         }
