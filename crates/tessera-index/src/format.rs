@@ -100,6 +100,20 @@ pub fn put_trailer(buf: &mut Vec<u8>, end: &[u8; 8]) {
 /// Checks header, trailer and checksum of a whole file; returns the body
 /// between header and trailer.
 pub fn check_file<'a>(path: &Path, b: &'a [u8], kind: &[u8; 4], end: &[u8; 8]) -> Result<&'a [u8]> {
+    check_file_known(path, b, kind, end, None)
+}
+
+/// Like [`check_file`]; with `known_crc`, the checksum of a file this
+/// process has just written, only the stored checksum is compared with it
+/// (the bytes would come back from the page cache: hashing them again
+/// would check nothing but the writer itself).
+pub fn check_file_known<'a>(
+    path: &Path,
+    b: &'a [u8],
+    kind: &[u8; 4],
+    end: &[u8; 8],
+    known_crc: Option<u32>,
+) -> Result<&'a [u8]> {
     if b.len() < HEADER_LEN + TRAILER_LEN {
         return Err(Error::corrupt(
             path,
@@ -131,7 +145,7 @@ pub fn check_file<'a>(path: &Path, b: &'a [u8], kind: &[u8; 4], end: &[u8; 8]) -
         return Err(Error::corrupt(path, "truncated (end marker missing)"));
     }
     let stored = get_u32(b, t);
-    let actual = crc32fast::hash(&b[..t]);
+    let actual = known_crc.unwrap_or_else(|| crc32fast::hash(&b[..t]));
     if stored != actual {
         return Err(Error::corrupt(
             path,

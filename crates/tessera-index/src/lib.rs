@@ -156,22 +156,29 @@ pub struct IndexStats {
 impl Index {
     /// Opens the last commit of the index in `dir`.
     pub fn open(dir: &Path) -> Result<Index> {
-        Index::open_reusing(dir, None)
+        Index::open_reusing(dir, None, &[])
     }
 
     /// Opens the last commit, reusing the already verified segments of
     /// `previous` (cheap reopening after a commit).
     pub fn reopen(&self) -> Result<Index> {
-        Index::open_reusing(&self.dir, Some(self))
+        Index::open_reusing(&self.dir, Some(self), &[])
     }
 
-    fn open_reusing(dir: &Path, previous: Option<&Index>) -> Result<Index> {
+    /// Opens the last commit, reusing the segments of `previous`; the
+    /// segments of `written` (just written by this process, with their
+    /// checksums) are not hashed again.
+    fn open_reusing(
+        dir: &Path,
+        previous: Option<&Index>,
+        written: &[SegmentEntry],
+    ) -> Result<Index> {
         // A concurrent compaction may remove files between reading the
         // manifest and opening them: read the manifest again then.
         let mut attempt = 0;
         loop {
             let manifest = Manifest::read(dir)?;
-            match Index::open_manifest(dir, manifest, previous) {
+            match Index::open_manifest(dir, manifest, previous, written) {
                 Err(Error::Io { source, .. })
                     if source.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
                 {
@@ -182,7 +189,12 @@ impl Index {
         }
     }
 
-    fn open_manifest(dir: &Path, manifest: Manifest, previous: Option<&Index>) -> Result<Index> {
+    fn open_manifest(
+        dir: &Path,
+        manifest: Manifest,
+        previous: Option<&Index>,
+        written: &[SegmentEntry],
+    ) -> Result<Index> {
         let mut segments = Vec::with_capacity(manifest.segments.len());
         let mut live = 0u64;
         for entry in &manifest.segments {
@@ -195,7 +207,13 @@ impl Index {
             });
             let segment = match reused {
                 Some(s) => s,
-                None => Arc::new(Segment::open(&path)?),
+                None => {
+                    let known = written
+                        .iter()
+                        .find(|w| w.name == entry.name && w.crc32 == entry.crc32)
+                        .map(|w| w.crc32);
+                    Arc::new(Segment::open_known(&path, known)?)
+                }
             };
             if segment.doc_count() != entry.docs || segment.file_len() != entry.bytes {
                 return Err(Error::corrupt(
@@ -720,7 +738,7 @@ impl IndexWriter {
     ) -> Result<IndexWriter> {
         // Read the manifest again under the lock: another writer may have
         // committed since `previous` was opened.
-        let base = Index::open_reusing(dir, previous)?;
+        let base = Index::open_reusing(dir, previous, &[])?;
         // Remove what a killed writer may have left behind.
         let referenced: std::collections::HashSet<&str> = base
             .manifest
@@ -952,7 +970,8 @@ impl IndexWriter {
         crate::failpoint("before-manifest");
         manifest.write(&self.dir)?;
         crate::failpoint("after-manifest");
-        let new = Index::open_reusing(&self.dir, Some(&self.base))?;
+        let written: Vec<SegmentEntry> = self.flushed.iter().map(|f| f.entry.clone()).collect();
+        let new = Index::open_reusing(&self.dir, Some(&self.base), &written)?;
         let old = std::mem::replace(&mut self.base, new);
         self.reset_session();
         self.remove_unreferenced(&old)?;
@@ -1038,7 +1057,8 @@ impl IndexWriter {
         crate::failpoint("before-manifest");
         manifest.write(&self.dir)?;
         crate::failpoint("after-manifest");
-        let new = Index::open_reusing(&self.dir, Some(&self.base))?;
+        let written: Vec<SegmentEntry> = self.flushed.iter().map(|f| f.entry.clone()).collect();
+        let new = Index::open_reusing(&self.dir, Some(&self.base), &written)?;
         let old = std::mem::replace(&mut self.base, new);
         self.reset_session();
         self.remove_unreferenced(&old)?;

@@ -573,9 +573,16 @@ impl Segment {
     /// Maps and verifies a segment file (header, checksum, section bounds,
     /// document records).
     pub fn open(path: &Path) -> Result<Segment> {
+        Segment::open_known(path, None)
+    }
+
+    /// Like [`Segment::open`]; with `known_crc`, for a segment this process
+    /// has just written, the body is not hashed again (see
+    /// [`check_file_known`]).
+    pub(crate) fn open_known(path: &Path, known_crc: Option<u32>) -> Result<Segment> {
         let map = mmap(path)?;
         let b: &[u8] = &map;
-        check_file(path, b, KIND_SEGMENT, SEGMENT_END)?;
+        check_file_known(path, b, KIND_SEGMENT, SEGMENT_END, known_crc)?;
         let body_end = b.len() - TRAILER_LEN;
         if body_end < HEADER_LEN + FOOTER_LEN {
             return Err(Error::corrupt(path, "footer missing"));
