@@ -47,6 +47,19 @@ fn stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    g.bench_function("token-hashes/reuters-19k", |b| {
+        let opts = tessera_text::NormalizeOptions::default();
+        let mut out = Vec::new();
+        b.iter(|| {
+            docs.iter()
+                .map(|d| {
+                    out.clear();
+                    tessera_text::token_hashes(&d.text, &opts, &mut out);
+                    out.len()
+                })
+                .sum::<usize>()
+        })
+    });
     g.bench_function("analyze/reuters-19k", |b| {
         b.iter(|| {
             docs.iter()
