@@ -193,6 +193,19 @@ pub fn ingest(
     strict: bool,
     quiet: bool,
 ) -> Result<IngestReport> {
+    // The reading loop runs on a worker of the thread pool, which takes its
+    // share of every parallel batch: no thread waits for the pool between
+    // batches, and with one thread everything runs on it.
+    rayon::scope(|_| ingest_on_pool(writer, paths, opts, strict, quiet))
+}
+
+fn ingest_on_pool(
+    writer: &mut IndexWriter,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    strict: bool,
+    quiet: bool,
+) -> Result<IngestReport> {
     let (files, odd) = expand_inputs(paths, opts.format)?;
     let total: Option<u64> = files.iter().map(|f| f.size).sum();
     let bar = progress::bytes(total, quiet, "indexing");

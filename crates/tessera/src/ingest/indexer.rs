@@ -77,8 +77,8 @@ pub struct Indexer<'w> {
     report: IngestReport,
 }
 
-const BATCH_DOCS: usize = 512;
-const BATCH_BYTES: usize = 4 << 20;
+const BATCH_DOCS: usize = 128;
+const BATCH_BYTES: usize = 1 << 20;
 
 impl<'w> Indexer<'w> {
     /// Starts feeding `writer`.

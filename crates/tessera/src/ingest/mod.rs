@@ -503,8 +503,8 @@ fn parse_line(raw: RawLine, location: Location, opts: &IngestOptions) -> Option<
 }
 
 /// Lines parsed together on all cores; items still reach the sink in order.
-const PARSE_BATCH_LINES: usize = 512;
-const PARSE_BATCH_BYTES: usize = 4 << 20;
+const PARSE_BATCH_LINES: usize = 128;
+const PARSE_BATCH_BYTES: usize = 1 << 20;
 
 fn read_jsonl(
     input: &InputFile,
