@@ -198,7 +198,9 @@ pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> 
     // ASCII text is split and lower-cased here, a byte at a time; a stretch
     // holding other characters goes to `scan`, cut at an ASCII separator
     // (where `scan` closes any token), so both agree on every token.
-    let mut buf = [0u8; 32];
+    // 32 bytes hold the words hashed from here; 8 more take the last
+    // eight-byte store of a word that turns out longer.
+    let mut buf = [0u8; 40];
     let mut i = 0;
     while i < n {
         let b = bytes[i];
@@ -211,14 +213,32 @@ pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> 
             continue;
         }
         let start = i;
-        while i < n {
-            let low = ASCII_LOWER[bytes[i] as usize];
-            if low == 0 {
+        // Eight bytes at a time while they last, then one at a time.
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let (letters, alnum) = ascii_classes(x);
+            let off = i - start;
+            if off <= 32 {
+                buf[off..off + 8].copy_from_slice(&(x | (letters >> 2)).to_le_bytes());
+            }
+            let stop = !alnum & HIGH_BITS;
+            if stop != 0 {
+                i += (stop.trailing_zeros() / 8) as usize;
                 break;
             }
-            // Past 32 bytes the buffer is not used (see below).
-            buf[(i - start) & 31] = low;
-            i += 1;
+            i += 8;
+        }
+        if bytes.len() < i + 8 {
+            while i < n {
+                let low = ASCII_LOWER[bytes[i] as usize];
+                if low == 0 {
+                    break;
+                }
+                if let Some(slot) = buf.get_mut(i - start) {
+                    *slot = low;
+                }
+                i += 1;
+            }
         }
         if i < n && bytes[i] >= 0x80 {
             // The word may go on with a letter or a mark.
@@ -226,7 +246,7 @@ pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> 
             continue;
         }
         let len = i - start;
-        if len <= buf.len() {
+        if len <= 32 {
             sink.out.push(xxhash_rust::xxh3::xxh3_64(&buf[..len]));
         } else {
             sink.token(
@@ -245,6 +265,30 @@ pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> 
     }
     // Code points: every byte but UTF-8 continuation bytes.
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// `b` in every byte.
+const fn bytes_of(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The ASCII letters and the ASCII letters or digits among the eight bytes
+/// of `x`, as 0x80 in their bytes (what [`ASCII_LOWER`] tells a byte at a
+/// time). Bytes at or above 0x80 are neither. Each test adds a constant to
+/// bytes below 0x80, which sets a byte's high bit exactly when it is at or
+/// above a bound and never carries into the next byte.
+#[inline]
+fn ascii_classes(x: u64) -> (u64, u64) {
+    let high = x & HIGH_BITS;
+    let x7 = x & !HIGH_BITS;
+    let folded = x7 | bytes_of(0x20);
+    let at_least = |v: u64, bound: u8| v + bytes_of(0x80 - bound);
+    let letters = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+    let digits = at_least(x7, b'0') & !at_least(x7, b'9' + 1);
+    let letters = letters & HIGH_BITS & !high;
+    (letters, (letters | digits) & HIGH_BITS & !high)
 }
 
 /// ASCII letters and digits lower-cased; 0 for every other byte.

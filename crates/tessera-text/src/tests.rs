@@ -178,3 +178,33 @@ proptest! {
         prop_assert_eq!(normalize_word(&once, &opts), once);
     }
 }
+
+#[test]
+fn ascii_classes_agree_with_the_byte_table() {
+    // Every byte value in every lane, next to every other in a few patterns.
+    for b in 0..=255u8 {
+        for other in [
+            0u8, b'a', b'Z', b'0', b' ', 0x80, 0xff, b'@', b'[', b'`', b'{',
+        ] {
+            for lane in 0..8 {
+                let mut bytes = [other; 8];
+                bytes[lane] = b;
+                let (letters, alnum) = ascii_classes(u64::from_le_bytes(bytes));
+                for (k, &c) in bytes.iter().enumerate() {
+                    let bit = 0x80u64 << (8 * k);
+                    assert_eq!(
+                        letters & bit != 0,
+                        c.is_ascii_alphabetic(),
+                        "{bytes:?} lane {k}"
+                    );
+                    assert_eq!(
+                        alnum & bit != 0,
+                        c.is_ascii_alphanumeric(),
+                        "{bytes:?} lane {k}"
+                    );
+                }
+                assert_eq!(letters & !HIGH_BITS, 0);
+            }
+        }
+    }
+}
