@@ -73,7 +73,8 @@ pub struct Analysis {
     /// Distinct winnowed fingerprints, in the order they are first
     /// selected.
     pub fingerprints: Vec<u64>,
-    /// Distinct token hashes, in the order they first occur.
+    /// The token hashes of the text, in order, repeats included (a segment
+    /// counts each distinct token once per document).
     pub vocab: Vec<u64>,
     /// Number of tokens.
     pub token_count: u32,
@@ -121,11 +122,7 @@ impl Analyzer {
     }
     /// Analyses a tokenized text.
     pub fn analyze_tokens(&self, tokens: &Tokens) -> Analysis {
-        self.analysis_of(
-            &mut tokens.hashes(),
-            &mut Scratch::default(),
-            tokens.char_len,
-        )
+        self.analysis_of(&tokens.hashes(), &mut Scratch::default(), tokens.char_len)
     }
     /// Analyses a text (the same result as tokenizing it and calling
     /// [`Analyzer::analyze_tokens`], faster: only token hashes are made, in
@@ -142,16 +139,14 @@ impl Analyzer {
             self.analysis_of(hashes, scratch, char_len)
         })
     }
-    /// The analysis of a text's token hashes (`hashes` is deduplicated in
-    /// place).
-    fn analysis_of(&self, hashes: &mut Vec<u64>, s: &mut Scratch, char_len: u32) -> Analysis {
+    /// The analysis of a text's token hashes.
+    fn analysis_of(&self, hashes: &[u64], s: &mut Scratch, char_len: u32) -> Analysis {
         self.fp.winnowed_into(hashes, &mut s.fps);
         let token_count = hashes.len() as u32;
         dedup_in_order(&mut s.fps, &mut s.table, &s.mix);
-        dedup_in_order(hashes, &mut s.table, &s.mix);
         Analysis {
             fingerprints: s.fps.clone(),
-            vocab: hashes.clone(),
+            vocab: hashes.to_vec(),
             token_count,
             char_len,
         }

@@ -145,42 +145,53 @@ mod tests {
 /// at almost every key.
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
-    /// (key, count) slots; key 0 marks a free slot.
-    slots: Vec<(u64, u32)>,
+    /// (key, count, stamp of the last set that counted it) slots; key 0
+    /// marks a free slot.
+    slots: Vec<(u64, u32, u32)>,
     len: usize,
-    /// The count of key 0.
-    zero: u32,
+    /// The count of key 0, and its stamp.
+    zero: (u32, u32),
+    /// Sets added so far.
+    sets: u32,
     mix: KeyedMix,
     starts: Vec<usize>,
 }
 
 impl Counts {
-    /// Adds one to the count of every key of `set`, whose keys are distinct.
-    pub(crate) fn add_set(&mut self, set: &[u64]) {
-        self.reserve(set.len());
+    /// Adds one to the count of every distinct key of `keys` (repeats
+    /// within `keys` count once).
+    pub(crate) fn add_set(&mut self, keys: &[u64]) {
+        self.sets += 1;
+        let stamp = self.sets;
+        self.reserve(keys.len());
         let mask = self.slots.len() - 1;
         self.starts.clear();
         let mut touch = 0u64;
-        for &h in set {
+        for &h in keys {
             let s = self.mix.spread(h) as usize & mask;
             touch = touch.wrapping_add(self.slots[s].0);
             self.starts.push(s);
         }
         std::hint::black_box(touch);
-        for (&h, &start) in set.iter().zip(&self.starts) {
+        for (&h, &start) in keys.iter().zip(&self.starts) {
             if h == 0 {
-                self.zero += 1;
+                if self.zero.1 != stamp {
+                    self.zero = (self.zero.0 + 1, stamp);
+                }
                 continue;
             }
             let mut s = start;
             loop {
                 let slot = &mut self.slots[s];
                 if slot.0 == h {
-                    slot.1 += 1;
+                    if slot.2 != stamp {
+                        slot.1 += 1;
+                        slot.2 = stamp;
+                    }
                     break;
                 }
                 if slot.0 == 0 {
-                    *slot = (h, 1);
+                    *slot = (h, 1, stamp);
                     self.len += 1;
                     break;
                 }
@@ -196,24 +207,29 @@ impl Counts {
             return;
         }
         let cap = need.next_power_of_two().max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![(0, 0); cap]);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0, 0); cap]);
         let mask = cap - 1;
-        for (k, c) in old {
-            if k != 0 {
-                let mut s = self.mix.spread(k) as usize & mask;
+        for slot in old {
+            if slot.0 != 0 {
+                let mut s = self.mix.spread(slot.0) as usize & mask;
                 while self.slots[s].0 != 0 {
                     s = (s + 1) & mask;
                 }
-                self.slots[s] = (k, c);
+                self.slots[s] = slot;
             }
         }
     }
 
     /// Every key with its count, sorted by key.
     pub(crate) fn into_sorted(self) -> Vec<(u64, u32)> {
-        let mut out: Vec<(u64, u32)> = self.slots.into_iter().filter(|&(k, _)| k != 0).collect();
-        if self.zero > 0 {
-            out.push((0, self.zero));
+        let mut out: Vec<(u64, u32)> = self
+            .slots
+            .into_iter()
+            .filter(|s| s.0 != 0)
+            .map(|s| (s.0, s.1))
+            .collect();
+        if self.zero.0 > 0 {
+            out.push((0, self.zero.0));
         }
         out.sort_unstable();
         out
@@ -227,13 +243,13 @@ mod count_tests {
 
     proptest! {
         #[test]
-        fn counts_match_a_map(sets in prop::collection::vec(prop::collection::btree_set(0u64..3000, 0..300), 0..20)) {
+        fn counts_match_a_map(sets in prop::collection::vec(prop::collection::vec(0u64..3000, 0..300), 0..20)) {
             let mut c = Counts::default();
             let mut want = std::collections::BTreeMap::new();
-            for set in &sets {
-                let v: Vec<u64> = set.iter().copied().collect();
-                c.add_set(&v);
-                for &k in set {
+            for keys in &sets {
+                c.add_set(keys);
+                let distinct: std::collections::BTreeSet<u64> = keys.iter().copied().collect();
+                for k in distinct {
                     *want.entry(k).or_insert(0u32) += 1;
                 }
             }
