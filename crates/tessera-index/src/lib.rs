@@ -210,8 +210,8 @@ impl Index {
                 None => {
                     let known = written
                         .iter()
-                        .find(|w| w.name == entry.name && w.crc32 == entry.crc32)
-                        .map(|w| w.crc32);
+                        .any(|w| w.name == entry.name && w.crc32 == entry.crc32)
+                        .then_some(entry.crc32);
                     Arc::new(Segment::open_known(&path, known)?)
                 }
             };
@@ -967,6 +967,12 @@ impl IndexWriter {
                 manifest.segments.push(e);
             }
         }
+        self.install(&manifest)
+    }
+
+    /// Commits `manifest` and moves the writer onto the index it names
+    /// (the segments this session wrote are not hashed again).
+    fn install(&mut self, manifest: &Manifest) -> Result<()> {
         crate::failpoint("before-manifest");
         manifest.write(&self.dir)?;
         crate::failpoint("after-manifest");
@@ -1054,15 +1060,7 @@ impl IndexWriter {
         manifest.generation = generation;
         manifest.next_segment = self.next_segment;
         manifest.segments = self.flushed.iter().map(|f| f.entry.clone()).collect();
-        crate::failpoint("before-manifest");
-        manifest.write(&self.dir)?;
-        crate::failpoint("after-manifest");
-        let written: Vec<SegmentEntry> = self.flushed.iter().map(|f| f.entry.clone()).collect();
-        let new = Index::open_reusing(&self.dir, Some(&self.base), &written)?;
-        let old = std::mem::replace(&mut self.base, new);
-        self.reset_session();
-        self.remove_unreferenced(&old)?;
-        Ok(())
+        self.install(&manifest)
     }
 }
 

@@ -427,17 +427,17 @@ impl SegmentBuilder {
         let mut pairs = Vec::new();
         let dict_start = w.pos;
         let dead = &self.dead;
-        let first_id = self.ids.first().cloned().unwrap_or_default();
+        let too_large = || Error::InvalidDocument {
+            id: self.ids.first().cloned().unwrap_or_default(),
+            reason: "postings of one segment exceed 4 GiB".into(),
+        };
         buckets.for_each_bucket(|gathered| {
             gathered.retain(|p| !dead[p.1 as usize]);
             sort_bucket(gathered, &mut pairs);
             let mut k = 0;
             while k < pairs.len() {
                 let h = pairs[k].0;
-                let off = u32::try_from(post.len()).map_err(|_| Error::InvalidDocument {
-                    id: first_id.clone(),
-                    reason: "postings of one segment exceed 4 GiB".into(),
-                })?;
+                let off = u32::try_from(post.len()).map_err(|_| too_large())?;
                 let mut prev = 0u32;
                 let mut count = 0u32;
                 while k < pairs.len() && pairs[k].0 == h {
@@ -460,10 +460,7 @@ impl SegmentBuilder {
         sections[S_FP_DICT] = (dict_start, w.pos - dict_start);
         drop((dict, pairs));
         if post.len() > u32::MAX as usize {
-            return Err(Error::InvalidDocument {
-                id: self.ids[0].clone(),
-                reason: "postings of one segment exceed 4 GiB".into(),
-            });
+            return Err(too_large());
         }
         let start = w.pos;
         w.write(&post).at(&tmp)?;
@@ -1014,12 +1011,6 @@ mod tests {
             }
         }
     }
-}
-
-#[cfg(test)]
-mod sort_tests {
-    use super::sort_bucket;
-    use proptest::prelude::*;
 
     proptest! {
         #[test]

@@ -195,9 +195,10 @@ pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> 
         scratch: String::new(),
         opts: *opts,
     };
-    // ASCII text is split and lower-cased here, a byte at a time; a stretch
-    // holding other characters goes to `scan`, cut at an ASCII separator
-    // (where `scan` closes any token), so both agree on every token.
+    // ASCII words are found and lower-cased here, eight bytes at a time; a
+    // stretch holding other characters goes to `scan`, cut at an ASCII
+    // separator (where `scan` closes any token), so both agree on every
+    // token.
     // 32 bytes hold the words hashed from here; 8 more take the last
     // eight-byte store of a word that turns out longer.
     let mut buf = [0u8; 40];
@@ -228,7 +229,7 @@ pub fn token_hashes(text: &str, opts: &NormalizeOptions, out: &mut Vec<u64>) -> 
             }
             i += 8;
         }
-        if bytes.len() < i + 8 {
+        if n < i + 8 {
             while i < n {
                 let low = ASCII_LOWER[bytes[i] as usize];
                 if low == 0 {
