@@ -1,4 +1,4 @@
-//! `tessera index ...`: add, stats, delete, compact.
+//! `tessera index ...`: add, stats, delete, compact, recover.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,6 +40,18 @@ pub enum IndexCmd {
     Compact {
         #[command(flatten)]
         index: IndexArg,
+    },
+    /// Rebuild a lost or damaged MANIFEST from the segment files whose checksums verify.
+    ///
+    /// Nothing is deleted: a segment that fails verification is moved into
+    /// DIR/quarantine/, a damaged MANIFEST is kept as MANIFEST.damaged. An
+    /// index whose MANIFEST reads fine is left as it is.
+    Recover {
+        #[command(flatten)]
+        index: IndexArg,
+        /// Print what was recovered as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -182,6 +194,7 @@ pub fn run(cmd: IndexCmd, g: Global) -> Result<Outcome> {
             ignore_missing,
         } => delete(&index.index, ids, ignore_missing, g),
         IndexCmd::Compact { index } => compact(&index.index, g),
+        IndexCmd::Recover { index, json } => recover(&index.index, json, g),
     }
 }
 
@@ -431,6 +444,50 @@ fn compact(dir: &Path, g: Global) -> Result<Outcome> {
             human_bytes(after.bytes_on_disk)
         );
     }
+    Ok(Outcome::Done)
+}
+
+fn recover(dir: &Path, json: bool, g: Global) -> Result<Outcome> {
+    let r = tessera::index::recover(dir)
+        .with_context(|| format!("cannot recover the index {}", dir.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    }
+    if g.quiet {
+        return Ok(Outcome::Done);
+    }
+    if r.manifest_was_valid {
+        eprintln!(
+            "{}: the MANIFEST reads fine; nothing to recover",
+            dir.display()
+        );
+        return Ok(Outcome::Done);
+    }
+    if r.damaged_manifest_kept {
+        eprintln!(
+            "the damaged MANIFEST was kept as {}",
+            dir.join(tessera::index::DAMAGED_MANIFEST).display()
+        );
+    }
+    for (name, why) in &r.quarantined {
+        eprintln!(
+            "{name} failed verification and was moved to {}: {why}",
+            dir.join(tessera::index::QUARANTINE).display()
+        );
+    }
+    if r.superseded > 0 {
+        eprintln!(
+            "{} documents were hidden because a newer segment holds the same id",
+            r.superseded
+        );
+    }
+    eprintln!(
+        "recovered {} segments ({} with deletion files) holding {} documents; generation {}",
+        r.segments.len(),
+        r.deletion_files.len(),
+        r.documents,
+        r.generation
+    );
     Ok(Outcome::Done)
 }
 

@@ -761,3 +761,65 @@ fn demo_traces_the_seed_article_against_stand_ins() {
     assert_eq!(r["substitutions"][0]["query"], "Russian Federation");
     assert_eq!(r["substitutions"][0]["count"], 4);
 }
+
+/// Issue 9, finding 1: `index add` and `serve` on an index folder whose
+/// MANIFEST is gone deleted every segment; they must refuse, and
+/// `index recover` must bring the documents back.
+#[test]
+fn a_folder_without_manifest_is_refused_then_recovered() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    std::fs::remove_file(t.path("idx/MANIFEST")).expect("remove manifest");
+    let files = |t: &T| {
+        let mut v: Vec<String> = std::fs::read_dir(t.path("idx"))
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("seg-"))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(&t);
+    assert!(!before.is_empty());
+
+    let more = t.write(
+        "more.jsonl",
+        "{\"id\": \"x\", \"text\": \"one more text\"}\n",
+    );
+    let out = t.run(&[
+        "index",
+        "add",
+        more.to_str().expect("path"),
+        "--index",
+        "idx",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no MANIFEST"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("tessera index recover"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files(&t), before);
+
+    let out = t.run(&["serve", "--index", "idx", "--addr", "127.0.0.1:0"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no MANIFEST"), "{}", stderr(&out));
+    assert_eq!(files(&t), before);
+
+    let out = t.run(&["index", "stats", "--index", "idx"]);
+    assert!(
+        stderr(&out).contains("tessera index recover"),
+        "{}",
+        stderr(&out)
+    );
+
+    let r = t.json(&["index", "recover", "--index", "idx", "--json", "-q"]);
+    assert_eq!(r["documents"], 3);
+    let s = t.json(&["index", "stats", "--index", "idx", "--json"]);
+    assert_eq!(s["documents"], 3);
+    let again = t.ok(&["index", "recover", "--index", "idx"]);
+    assert!(again.is_empty());
+}

@@ -25,6 +25,18 @@ pub enum Error {
         /// Why it is not one.
         reason: String,
     },
+    /// The directory holds segment files but no `MANIFEST`: an index whose
+    /// manifest was lost (a partial copy, a sync tool, a removed file).
+    /// Nothing is changed; `recover` rebuilds the manifest.
+    #[error(
+        "{path} holds {segments} index segment file(s) but no MANIFEST (a partial copy or a removed file?); nothing was changed. Rebuild the MANIFEST from the segments whose checksums verify with `tessera index recover --index {path}`, or restore the MANIFEST from where the index came from"
+    )]
+    MissingManifest {
+        /// The directory.
+        path: PathBuf,
+        /// Segment and deletion files found in it.
+        segments: usize,
+    },
     /// The index was written by a version of tessera this one cannot read.
     #[error(
         "{path}: index format version {found} is not supported by this tessera (it reads version {supported}); rebuild the index or use a matching tessera"

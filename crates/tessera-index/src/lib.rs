@@ -43,6 +43,7 @@ mod error;
 mod format;
 mod keyed;
 mod manifest;
+mod recover;
 mod segment;
 
 use std::collections::HashMap;
@@ -56,6 +57,7 @@ pub use doc::{Analysis, Analyzer, DocMeta, Document, IndexSettings};
 pub use error::{Error, Result};
 pub use format::FORMAT_VERSION;
 pub use manifest::{MANIFEST, Manifest, SegmentEntry};
+pub use recover::{DAMAGED_MANIFEST, QUARANTINE, Recovery, recover};
 pub use segment::{PreparedDoc, Segment};
 
 use error::IoContext;
@@ -674,13 +676,23 @@ impl IndexWriter {
                         reason: "it is not a directory".into(),
                     });
                 }
+                // Without a MANIFEST, segment files are an index whose
+                // manifest was lost, never leftovers: creating an index here
+                // would delete them as unreferenced.
+                let segments = recover::segment_files(dir);
+                if segments > 0 {
+                    return Err(Error::MissingManifest {
+                        path: dir.to_path_buf(),
+                        segments,
+                    });
+                }
                 let foreign = std::fs::read_dir(dir)
                     .at(dir)?
                     .filter_map(|e| e.ok())
                     .any(|e| {
                         let n = e.file_name();
                         let n = n.to_string_lossy();
-                        n != LOCK && !is_index_file(&n)
+                        n != LOCK && n != "MANIFEST.tmp"
                     });
                 if foreign {
                     return Err(Error::NotAnIndex {

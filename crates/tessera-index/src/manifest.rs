@@ -71,6 +71,13 @@ impl Manifest {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let segments = crate::recover::segment_files(dir);
+                if segments > 0 {
+                    return Err(Error::MissingManifest {
+                        path: dir.to_path_buf(),
+                        segments,
+                    });
+                }
                 let reason = if dir.is_dir() {
                     "it has no MANIFEST file".to_string()
                 } else if dir.exists() {

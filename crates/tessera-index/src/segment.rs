@@ -705,6 +705,11 @@ impl Segment {
     pub fn doc_count(&self) -> u32 {
         self.docs
     }
+    /// The checksum stored in the file's trailer (what the manifest records).
+    pub fn crc32(&self) -> u32 {
+        let t = self.map.len() - crate::format::TRAILER_LEN;
+        crate::format::get_u32(&self.map, t)
+    }
     /// Size of the file in bytes.
     pub fn file_len(&self) -> u64 {
         self.map.len() as u64

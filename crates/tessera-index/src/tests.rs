@@ -350,3 +350,126 @@ fn postings_of_a_large_segment_match_the_documents() {
         assert_eq!(got, addrs, "postings of {h:#x}");
     }
 }
+
+/// Issue 9, finding 1: a folder of segments without a MANIFEST was taken
+/// for an empty directory, and the writer deleted every segment as a
+/// leftover.
+#[test]
+fn a_missing_manifest_is_refused_and_nothing_is_deleted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    add(
+        &mut w,
+        "b",
+        "an entirely different text about rivers and boats",
+    );
+    w.commit().expect("commit");
+    drop(w);
+    std::fs::remove_file(dir.path().join(MANIFEST)).expect("remove manifest");
+    let before = std::fs::read(dir.path().join("seg-000001.tseg")).expect("segment");
+
+    let e = IndexWriter::open_or_create(
+        dir.path(),
+        IndexSettings::default(),
+        WriterOptions::default(),
+    )
+    .expect_err("must refuse");
+    assert!(
+        matches!(e, Error::MissingManifest { segments: 1, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("tessera index recover"), "{e}");
+    let e = Index::open(dir.path()).expect_err("must refuse");
+    assert!(matches!(e, Error::MissingManifest { .. }), "{e}");
+    let e = IndexWriter::open(dir.path(), WriterOptions::default()).expect_err("must refuse");
+    assert!(matches!(e, Error::MissingManifest { .. }), "{e}");
+    assert_eq!(
+        std::fs::read(dir.path().join("seg-000001.tseg")).expect("segment kept"),
+        before
+    );
+    assert!(!dir.path().join(MANIFEST).exists());
+}
+
+#[test]
+fn recover_rebuilds_the_manifest_from_verified_segments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    add(
+        &mut w,
+        "b",
+        "an entirely different text about rivers and boats",
+    );
+    add(
+        &mut w,
+        "d",
+        "the fourth text speaks of mountains and snow fields",
+    );
+    w.commit().expect("commit");
+    add(
+        &mut w,
+        "c",
+        "a third document about gardens and flowers in spring",
+    );
+    add(
+        &mut w,
+        "a",
+        "the replacement of a with other words entirely now",
+    );
+    w.commit().expect("commit");
+    w.delete(&["b".to_string()]).expect("delete");
+    w.commit().expect("commit");
+    drop(w);
+    let expected = Index::open(dir.path()).expect("open");
+    let ids = |ix: &Index| {
+        let mut v: Vec<(String, String)> = ix
+            .live_docs()
+            .map(|a| (ix.id(a).to_string(), ix.text(a).expect("text")))
+            .collect();
+        v.sort();
+        v
+    };
+    let want = ids(&expected);
+    let generation = expected.manifest().generation;
+    drop(expected);
+
+    // A readable manifest is left alone.
+    let r = recover(dir.path()).expect("recover");
+    assert!(r.manifest_was_valid);
+
+    // Lost manifest: rebuilt with the same live documents.
+    std::fs::remove_file(dir.path().join(MANIFEST)).expect("remove");
+    let r = recover(dir.path()).expect("recover");
+    assert_eq!(r.documents, 3);
+    assert_eq!(r.segments.len(), 2);
+    assert!(r.generation > generation);
+    let got = Index::open(dir.path()).expect("open recovered");
+    assert_eq!(ids(&got), want);
+    drop(got);
+
+    // Lost manifest and lost deletion files: the newest copy of an id wins,
+    // a damaged segment is quarantined, a damaged manifest is kept.
+    for e in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        if e.file_name().to_string_lossy().ends_with(".tdel") {
+            std::fs::remove_file(e.path()).expect("remove tdel");
+        }
+    }
+    std::fs::write(dir.path().join(MANIFEST), "tessera-index 1 00000000 2\n{}").expect("damage");
+    std::fs::write(dir.path().join("seg-000007.tseg"), "not a segment").expect("junk");
+    let r = recover(dir.path()).expect("recover");
+    assert!(r.damaged_manifest_kept);
+    assert_eq!(r.superseded, 1);
+    assert_eq!(r.quarantined.len(), 1);
+    assert!(dir.path().join("quarantine/seg-000007.tseg").exists());
+    assert!(dir.path().join("MANIFEST.damaged").exists());
+    let got = Index::open(dir.path()).expect("open recovered");
+    // b's deletion was lost with its file: b is back, a is the replacement.
+    let texts = ids(&got);
+    assert_eq!(texts.len(), 4);
+    assert!(texts.contains(&want[0]), "{texts:?}");
+    drop(got);
+    // The next writer keeps everything the recovered manifest names.
+    let w = IndexWriter::open(dir.path(), WriterOptions::default()).expect("writer");
+    assert_eq!(w.index().num_docs(), 4);
+}
