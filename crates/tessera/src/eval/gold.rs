@@ -1,5 +1,4 @@
-//! Reading gold standards (either layout) and reading and writing detections
-//! as JSON Lines.
+//! The reuse-dev gold-standard layout, and detections as JSON Lines.
 //!
 //! The reuse-dev layout is a directory with
 //!
@@ -18,74 +17,16 @@
 //! 1-based line number; nothing is skipped silently.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 
-use crate::eval::pan::read_pan_gold;
-use crate::eval::{Case, Det, EvalError, Gold, Layout, Span};
+use crate::eval::lines::{case_span, checked_span, for_each_line};
+use crate::eval::{Case, Det, EvalError, Gold, Layout};
 
 /// Name of the truth file of the reuse-dev layout.
-const TRUTH: &str = "truth.jsonl";
+pub(crate) const TRUTH: &str = "truth.jsonl";
 /// Name of the query list of the reuse-dev layout.
 const QUERIES: &str = "queries.jsonl";
-/// Name of the pair list of the PAN layout.
-const PAIRS: &str = "pairs";
-
-/// Reads the gold standard in `dir`, recognising the layout: a `truth.jsonl`
-/// file means the reuse-dev layout (it wins if both are present), a `pairs`
-/// file the PAN text-alignment layout.
-pub fn read_gold(dir: &Path) -> Result<Gold, EvalError> {
-    let meta = std::fs::metadata(dir).map_err(|e| EvalError::io(dir, e))?;
-    if !meta.is_dir() {
-        return Err(EvalError::UnknownLayout {
-            path: dir.to_path_buf(),
-        });
-    }
-    if dir.join(TRUTH).is_file() {
-        read_jsonl_gold(dir)
-    } else if dir.join(PAIRS).is_file() {
-        read_pan_gold(dir)
-    } else {
-        Err(EvalError::UnknownLayout {
-            path: dir.to_path_buf(),
-        })
-    }
-}
-
-/// Calls `each` with the 1-based number and the text of every non-blank line
-/// of the file at `path`.
-pub(crate) fn for_each_line(
-    path: &Path,
-    mut each: impl FnMut(u64, &str) -> Result<(), EvalError>,
-) -> Result<(), EvalError> {
-    let file = File::open(path).map_err(|e| EvalError::io(path, e))?;
-    let mut reader = BufReader::new(file);
-    let mut line = String::new();
-    let mut number: u64 = 0;
-    loop {
-        line.clear();
-        number += 1;
-        match reader.read_line(&mut line) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            // Bad UTF-8 is a content problem of one line, not an I/O failure.
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                return Err(EvalError::malformed(path, Some(number), "not valid utf-8"));
-            }
-            Err(e) => return Err(EvalError::io(path, e)),
-        }
-        // A byte-order mark is not content.
-        let text = if number == 1 {
-            line.trim_start_matches('\u{feff}')
-        } else {
-            &line
-        };
-        if !text.trim().is_empty() {
-            each(number, text)?;
-        }
-    }
-}
 
 /// Parses one JSON line into `T`, with the file and line in the error.
 fn parse_line<'a, T: serde::Deserialize<'a>>(
@@ -94,43 +35,6 @@ fn parse_line<'a, T: serde::Deserialize<'a>>(
     text: &'a str,
 ) -> Result<T, EvalError> {
     serde_json::from_str(text).map_err(|e| EvalError::malformed(path, Some(number), e.to_string()))
-}
-
-/// Builds a span, refusing one whose end does not fit in a `u64`.
-pub(crate) fn checked_span(
-    path: &Path,
-    line: Option<u64>,
-    what: &str,
-    offset: u64,
-    length: u64,
-) -> Result<Span, EvalError> {
-    match offset.checked_add(length) {
-        Some(_) => Ok(Span::new(offset, length)),
-        None => Err(EvalError::malformed(
-            path,
-            line,
-            format!("{what} offset {offset} + length {length} overflows"),
-        )),
-    }
-}
-
-/// Builds a case span: as [`checked_span`], and not empty, since an empty
-/// case could never be detected and would only drag recall down.
-pub(crate) fn case_span(
-    path: &Path,
-    line: Option<u64>,
-    what: &str,
-    offset: u64,
-    length: u64,
-) -> Result<Span, EvalError> {
-    if length == 0 {
-        return Err(EvalError::malformed(
-            path,
-            line,
-            format!("{what} span of a case is empty"),
-        ));
-    }
-    checked_span(path, line, what, offset, length)
 }
 
 #[derive(serde::Deserialize)]
@@ -264,7 +168,7 @@ pub fn write_jsonl_detections(w: &mut impl Write, dets: &[Det]) -> std::io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::{evaluate, testdata};
+    use crate::eval::{Span, evaluate, read_gold, testdata};
     use std::collections::BTreeMap;
 
     fn write(dir: &Path, name: &str, text: &str) {

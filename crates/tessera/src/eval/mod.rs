@@ -89,6 +89,7 @@
 //! forms ([`write_jsonl_detections`], [`write_pan_detections`]).
 
 pub mod gold;
+mod lines;
 pub mod measures;
 pub mod pan;
 
@@ -96,7 +97,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-pub use crate::eval::gold::{read_gold, read_jsonl_detections, write_jsonl_detections};
+pub use crate::eval::gold::{read_jsonl_detections, write_jsonl_detections};
 pub use crate::eval::measures::evaluate;
 pub use crate::eval::pan::{PAN_SRC_DIR, PAN_SUSP_DIR, read_pan_detections, write_pan_detections};
 
@@ -360,6 +361,27 @@ pub enum EvalError {
         /// The directory.
         path: PathBuf,
     },
+}
+
+/// Reads the gold standard in `dir`, recognising the layout: a `truth.jsonl`
+/// file means the reuse-dev layout (it wins if both are present), a `pairs`
+/// file the PAN text-alignment layout.
+pub fn read_gold(dir: &Path) -> Result<Gold, EvalError> {
+    let meta = std::fs::metadata(dir).map_err(|e| EvalError::io(dir, e))?;
+    if !meta.is_dir() {
+        return Err(EvalError::UnknownLayout {
+            path: dir.to_path_buf(),
+        });
+    }
+    if dir.join(gold::TRUTH).is_file() {
+        gold::read_jsonl_gold(dir)
+    } else if dir.join(pan::PAIRS).is_file() {
+        pan::read_pan_gold(dir)
+    } else {
+        Err(EvalError::UnknownLayout {
+            path: dir.to_path_buf(),
+        })
+    }
 }
 
 /// `file` or `file, line N`, for error messages.

@@ -33,7 +33,7 @@ use quick_xml::escape::escape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use crate::eval::gold::{case_span, checked_span, for_each_line};
+use crate::eval::lines::{case_span, checked_span, for_each_line};
 use crate::eval::{Case, Det, EvalError, Gold, Layout};
 
 /// Subdirectory of a PAN corpus holding the suspicious (query) documents.
@@ -42,7 +42,7 @@ pub const PAN_SUSP_DIR: &str = "susp";
 pub const PAN_SRC_DIR: &str = "src";
 
 /// The pair list of a PAN corpus.
-const PAIRS: &str = "pairs";
+pub(crate) const PAIRS: &str = "pairs";
 /// Feature name of a truth case.
 const TRUTH_FEATURE: &str = "plagiarism";
 /// Feature name of a detection.
@@ -458,8 +458,8 @@ pub fn write_pan_detections(dir: &Path, dets: &[Det]) -> Result<(), EvalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::gold::{read_gold, read_jsonl_detections, write_jsonl_detections};
     use crate::eval::{Evaluation, Span, evaluate, testdata};
+    use crate::eval::{read_gold, read_jsonl_detections, write_jsonl_detections};
     use std::fs;
 
     fn write(path: &Path, text: &str) {
