@@ -572,6 +572,16 @@ fn normalize_into(raw: &str, opts: &NormalizeOptions, out: &mut String) {
     }
 }
 
+/// `s` with every run of white space replaced by one blank and none at
+/// either end: how edits and substitutions are shown and counted.
+///
+/// ```
+/// assert_eq!(tessera_text::collapse_whitespace(" Russian\n  Federation "), "Russian Federation");
+/// ```
+pub fn collapse_whitespace(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Code-point length of `s` (what Python's `len` returns).
 pub fn char_len(s: &str) -> usize {
     s.chars().count()

@@ -39,12 +39,14 @@
 
 #![warn(missing_docs)]
 
+mod config;
 pub mod date;
 pub mod demo;
 mod engine;
 mod error;
 pub mod eval;
 pub mod ingest;
+mod prepared;
 pub mod report;
 pub mod scan;
 mod weights;

@@ -1,9 +1,18 @@
-//! What a trace returns: detections and the report around them.
+//! What a trace returns: detections and the report around them, and how
+//! the report is built from aligned passages (`build`: provenance,
+//! coverage, remainder, substitutions; `spans`: code-point spans and
+//! word-level edits).
 //!
 //! Offsets and lengths count Unicode code points of the exact texts (as
 //! Python string indexing does). The first six fields of a [`Detection`]
 //! are those of a gold standard's `truth.jsonl`, so detections can be scored
 //! directly.
+
+mod build;
+mod spans;
+
+pub(crate) use build::{Found, build_report};
+pub(crate) use spans::char_spans;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,68 @@
+//! A text as the aligner sees it: its tokens (with their spans in the
+//! original) and a weight per token. The first step of a trace, for the
+//! article and for each source it is aligned with.
+
+use std::borrow::Cow;
+
+use tessera_align::Side;
+use tessera_index::Analyzer;
+use tessera_text::Tokens;
+
+use crate::weights::Weights;
+
+/// A text with its tokens and token weights (owned, or borrowed from an
+/// [`Analysed`] document).
+pub(crate) struct Prepared<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) tokens: Cow<'t, Tokens>,
+    pub(crate) weights: Cow<'t, [f32]>,
+    /// The tokens sorted by hash, when kept (see [`Analysed`]).
+    pub(crate) by_hash: Option<&'t [u32]>,
+}
+
+impl Prepared<'_> {
+    pub(crate) fn side(&self) -> Side<'_> {
+        let side = Side::new(&self.tokens, &self.weights);
+        match self.by_hash {
+            Some(v) => side.with_by_hash(v),
+            None => side,
+        }
+    }
+}
+
+/// A document's text with its tokens and weights, owned: the scan shares
+/// one between the articles of a chunk that align with it.
+#[derive(Debug)]
+pub(crate) struct Analysed {
+    pub(crate) text: String,
+    pub(crate) tokens: Tokens,
+    pub(crate) weights: Vec<f32>,
+    /// The token positions in hash order: sorted once, merged with every
+    /// text the document is aligned with.
+    pub(crate) by_hash: Vec<u32>,
+}
+
+impl Analysed {
+    /// The document as the aligner and the report see it.
+    pub(crate) fn view(&self) -> Prepared<'_> {
+        Prepared {
+            text: &self.text,
+            tokens: Cow::Borrowed(&self.tokens),
+            weights: Cow::Borrowed(&self.weights),
+            by_hash: Some(&self.by_hash),
+        }
+    }
+}
+
+/// Tokenizes and weighs a text with an analyzer (the query side of a
+/// trace, or both sides of [`crate::align_pair`]).
+pub(crate) fn prepare<'t>(analyzer: &Analyzer, weights: &Weights, text: &'t str) -> Prepared<'t> {
+    let tokens = analyzer.tokenize(text);
+    let weights = weights.of(&tokens);
+    Prepared {
+        text,
+        tokens: Cow::Owned(tokens),
+        weights: Cow::Owned(weights),
+        by_hash: None,
+    }
+}
