@@ -12,7 +12,7 @@ use tessera::ingest::{IngestOptions, Item, expand_inputs, read_input};
 use tessera::report::Detection;
 use tessera::{Engine, Query, TraceConfig, Weights, align_pair};
 
-use crate::cmd_trace::TuningArgs;
+use crate::args::TuningArgs;
 use crate::{Global, Outcome, progress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,7 +115,7 @@ fn run_jsonl(a: &EvalArgs, config: &TraceConfig, g: Global) -> Result<Vec<Det>> 
     if !dir.join(tessera::index::MANIFEST).exists() {
         let mut w =
             IndexWriter::open_or_create(&dir, IndexSettings::default(), WriterOptions::default())?;
-        let report = crate::cmd_index::ingest(
+        let report = crate::ingest::ingest(
             &mut w,
             &[a.gold.join("sources.jsonl")],
             &IngestOptions::default(),

@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use tessera::index::{Index, IndexSettings, IndexWriter, WriterOptions};
 use tessera::scan::{Progress, ScanConfig, ScanSummary};
 
-use crate::cmd_index::{InputArgs, parse_size};
-use crate::cmd_trace::TuningArgs;
+use crate::args::{InputArgs, TuningArgs, parse_size};
 use crate::{Global, Outcome, progress};
 
 /// Progress bars for the stages of a scan.
@@ -176,13 +175,9 @@ fn ensure_index(
     let mut w =
         IndexWriter::open_or_create(&dir, IndexSettings::default(), WriterOptions::default())?;
     let start = Instant::now();
-    let report = crate::cmd_index::ingest(&mut w, inputs, &input.options(), strict, g.quiet)?;
+    let report = crate::ingest::ingest(&mut w, inputs, &input.options(), strict, g.quiet)?;
     if !g.quiet {
-        crate::cmd_index::print_report(
-            &report,
-            w.index().num_docs(),
-            start.elapsed().as_secs_f64(),
-        );
+        crate::ingest::print_report(&report, w.index().num_docs(), start.elapsed().as_secs_f64());
     }
     mark.skipped = report.skipped;
     std::fs::write(&mark_path, serde_json::to_vec(&mark)?)
@@ -292,9 +287,9 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
                 WriterOptions::default(),
             )?;
             let report =
-                crate::cmd_index::ingest(&mut w, &a.inputs, &a.input.options(), a.strict, g.quiet)?;
+                crate::ingest::ingest(&mut w, &a.inputs, &a.input.options(), a.strict, g.quiet)?;
             if report.skipped > 0 && !g.quiet {
-                crate::cmd_index::print_report(&report, w.index().num_docs(), 0.0);
+                crate::ingest::print_report(&report, w.index().num_docs(), 0.0);
             }
             skipped = report.skipped;
             dir

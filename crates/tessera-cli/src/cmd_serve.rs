@@ -7,9 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
-use crate::cmd_index::parse_size;
-use crate::cmd_trace::TuningArgs;
-use crate::{Global, IndexArg, Outcome};
+use crate::args::{IndexArg, TuningArgs, parse_size};
+use crate::{Global, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {

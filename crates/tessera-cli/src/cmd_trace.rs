@@ -10,10 +10,10 @@ use rayon::prelude::*;
 use tessera::index::{Document, IndexSettings};
 use tessera::ingest::{IngestOptions, Item, Skipped, expand_inputs, read_input};
 use tessera::report::TraceReport;
-use tessera::{Engine, Query, TraceConfig, Weights, align_pair};
+use tessera::{Engine, Query, Weights, align_pair};
 
-use crate::cmd_index::InputArgs;
-use crate::{Global, IndexArg, Outcome, progress, render};
+use crate::args::{IndexArg, InputArgs, TuningArgs};
+use crate::{Global, Outcome, progress, render};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutFormat {
@@ -62,28 +62,6 @@ pub struct TraceArgs {
     input: InputArgs,
     #[command(flatten)]
     tuning: TuningArgs,
-}
-
-/// Expert settings of the aligner.
-#[derive(Debug, Clone, Args)]
-pub struct TuningArgs {
-    /// Set an aligner parameter (expert; repeatable), e.g. --set min_score=0.35 or --set max_candidates=80.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-}
-
-impl TuningArgs {
-    pub fn config(&self) -> Result<TraceConfig> {
-        let mut c = TraceConfig::default();
-        for kv in &self.set {
-            let (k, v) = kv
-                .split_once('=')
-                .with_context(|| format!("--set {kv}: expected KEY=VALUE"))?;
-            c.set(k.trim(), v.trim())
-                .map_err(|e| anyhow::anyhow!("--set {kv}: {e}"))?;
-        }
-        Ok(c)
-    }
 }
 
 /// Reads one article from a file or stdin.
@@ -330,7 +308,7 @@ fn report_skipped(skipped: &[Skipped]) {
                 .entry(tessera::ingest::reason_kind(&s.reason))
                 .or_insert(0) += 1;
         }
-        crate::cmd_index::print_skipped(skipped, &counts);
+        crate::ingest::print_skipped(skipped, &counts);
     }
 }
 

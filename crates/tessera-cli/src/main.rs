@@ -6,19 +6,20 @@
 //! usage error, 3 when a batch completed but skipped records (they are
 //! listed on standard error).
 
+mod args;
 mod cmd_eval;
 mod cmd_index;
 mod cmd_scan;
 mod cmd_serve;
 mod cmd_trace;
+mod ingest;
 mod progress;
 mod render;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 // tessera allocates many small, short-lived buffers per document; mimalloc
 // handles that pattern markedly faster than the system allocator.
@@ -68,14 +69,6 @@ enum Cmd {
     Scan(cmd_scan::ScanArgs),
     /// Write a corpus without its near-duplicate copies (or annotate them).
     Dedup(cmd_scan::DedupArgs),
-}
-
-/// Where the index lives (shared by commands that use one).
-#[derive(Debug, Clone, Args)]
-pub struct IndexArg {
-    /// Index directory.
-    #[arg(long, env = "TESSERA_INDEX", value_name = "DIR")]
-    pub index: PathBuf,
 }
 
 /// Settings every command may need.

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Color, Style};
-use tessera::report::{EditOp, TraceReport};
+use tessera::report::{Detection, EditOp, TraceReport};
 use unicode_width::UnicodeWidthChar;
 
 const PALETTE: [AnsiColor; 6] = [
@@ -168,7 +168,7 @@ fn pct(x: f64) -> String {
 }
 
 fn excerpt(s: &str, max: usize) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = tessera::text::collapse_whitespace(s);
     if flat.chars().count() <= max {
         flat
     } else {
@@ -188,18 +188,14 @@ pub fn report(
     width: usize,
     max_lines: Option<usize>,
 ) -> io::Result<()> {
-    let title = r.query_title.clone().unwrap_or_else(|| r.query_id.clone());
-    paint(out, bold(), &excerpt(&title, width.saturating_sub(2)))?;
-    writeln!(out)?;
-    paint(
-        out,
-        dim(),
-        &format!(
-            "query {} · {} characters · {} candidate sources aligned",
-            r.query_id, r.query_length, r.candidates
-        ),
-    )?;
-    writeln!(out)?;
+    let page = Page {
+        r,
+        query_text,
+        source_text,
+        width,
+        max_lines,
+    };
+    page.heading(out)?;
     if r.passages.is_empty() {
         writeln!(
             out,
@@ -207,69 +203,123 @@ pub fn report(
         )?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "Found elsewhere: {} in {} passage{} from {} source{}; original: {}",
-        pct(r.coverage),
-        r.passages.len(),
-        if r.passages.len() == 1 { "" } else { "s" },
-        r.sources.len(),
-        if r.sources.len() == 1 { "" } else { "s" },
-        pct(r.original_share)
-    )?;
-    writeln!(out)?;
-    paint(out, bold(), "Sources")?;
-    writeln!(out)?;
-    let colour_of = |id: &str| -> Style {
-        let k = r
+    page.sources(out)?;
+    page.substitutions(out)?;
+    for (k, p) in r.passages.iter().enumerate() {
+        page.passage(out, k, p)?;
+    }
+    page.remainder(out)
+}
+
+/// One article's report and how to lay it out.
+struct Page<'a> {
+    r: &'a TraceReport,
+    query_text: &'a str,
+    source_text: &'a dyn Fn(&str) -> Option<String>,
+    width: usize,
+    max_lines: Option<usize>,
+}
+
+impl Page<'_> {
+    /// The colour of a source: its rank in the list of sources.
+    fn colour_of(&self, id: &str) -> Style {
+        let k = self
+            .r
             .sources
             .iter()
             .position(|s| s.source_id == id)
             .unwrap_or(0);
         fg(PALETTE[k % PALETTE.len()]).bold()
-    };
-    for (k, s) in r.sources.iter().enumerate() {
-        write!(out, "  {:>2}. ", k + 1)?;
-        paint(out, colour_of(&s.source_id), &s.source_id)?;
-        let mut meta = Vec::new();
-        if let Some(o) = &s.outlet {
-            meta.push(o.clone());
-        }
-        if let Some(d) = &s.date {
-            meta.push(d.chars().take(10).collect());
-        }
-        if !meta.is_empty() {
-            write!(out, " ")?;
-            paint(out, dim(), &format!("({})", meta.join(", ")))?;
+    }
+
+    /// Title, query line and, when something was found, the coverage line.
+    fn heading(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = self.r;
+        let title = r.query_title.clone().unwrap_or_else(|| r.query_id.clone());
+        paint(out, bold(), &excerpt(&title, self.width.saturating_sub(2)))?;
+        writeln!(out)?;
+        paint(
+            out,
+            dim(),
+            &format!(
+                "query {} · {} characters · {} candidate sources aligned",
+                r.query_id, r.query_length, r.candidates
+            ),
+        )?;
+        writeln!(out)?;
+        if r.passages.is_empty() {
+            return Ok(());
         }
         writeln!(
             out,
-            "  {} passage{}, {} of the article",
-            s.passages,
-            if s.passages == 1 { "" } else { "s" },
-            pct(s.coverage)
-        )?;
-        if let Some(t) = &s.title {
-            writeln!(out, "      {}", excerpt(t, width.saturating_sub(8)))?;
-        }
+            "Found elsewhere: {} in {} passage{} from {} source{}; original: {}",
+            pct(r.coverage),
+            r.passages.len(),
+            if r.passages.len() == 1 { "" } else { "s" },
+            r.sources.len(),
+            if r.sources.len() == 1 { "" } else { "s" },
+            pct(r.original_share)
+        )
     }
-    if !r.substitutions.is_empty() {
+
+    /// The sources, largest share first.
+    fn sources(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out)?;
+        paint(out, bold(), "Sources")?;
+        writeln!(out)?;
+        for (k, s) in self.r.sources.iter().enumerate() {
+            write!(out, "  {:>2}. ", k + 1)?;
+            paint(out, self.colour_of(&s.source_id), &s.source_id)?;
+            let mut meta = Vec::new();
+            if let Some(o) = &s.outlet {
+                meta.push(o.clone());
+            }
+            if let Some(d) = &s.date {
+                meta.push(d.chars().take(10).collect());
+            }
+            if !meta.is_empty() {
+                write!(out, " ")?;
+                paint(out, dim(), &format!("({})", meta.join(", ")))?;
+            }
+            writeln!(
+                out,
+                "  {} passage{}, {} of the article",
+                s.passages,
+                if s.passages == 1 { "" } else { "s" },
+                pct(s.coverage)
+            )?;
+            if let Some(t) = &s.title {
+                writeln!(out, "      {}", excerpt(t, self.width.saturating_sub(8)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The substitutions counted over the article (the spinner's signature).
+    fn substitutions(&self, out: &mut dyn Write) -> io::Result<()> {
+        let subs = &self.r.substitutions;
+        if subs.is_empty() {
+            return Ok(());
+        }
         writeln!(out)?;
         paint(out, bold(), "Substitutions (source -> article)")?;
         writeln!(out)?;
-        for s in r.substitutions.iter().take(12) {
+        for s in subs.iter().take(12) {
             write!(out, "  ")?;
             paint(out, fg(AnsiColor::Red).bold(), &excerpt(&s.source, 40))?;
             write!(out, " -> ")?;
             paint(out, sub_style(), &excerpt(&s.query, 40))?;
             writeln!(out, "  x{}", s.count)?;
         }
-        if r.substitutions.len() > 12 {
-            writeln!(out, "  ... and {} more", r.substitutions.len() - 12)?;
+        if subs.len() > 12 {
+            writeln!(out, "  ... and {} more", subs.len() - 12)?;
         }
+        Ok(())
     }
-    let colw = (width.saturating_sub(7)) / 2;
-    for (k, p) in r.passages.iter().enumerate() {
+
+    /// Passage `k`: its spans, earliest source and alternatives, the two
+    /// texts side by side with the edits marked, and the edits in a line.
+    fn passage(&self, out: &mut dyn Write, k: usize, p: &Detection) -> io::Result<()> {
         writeln!(out)?;
         paint(out, bold(), &format!("Passage {}", k + 1))?;
         write!(
@@ -278,7 +328,7 @@ pub fn report(
             p.query_offset,
             p.query_offset + p.query_length
         )?;
-        paint(out, colour_of(&p.source_id), &p.source_id)?;
+        paint(out, self.colour_of(&p.source_id), &p.source_id)?;
         write!(
             out,
             " {}..{}  score {:.2}",
@@ -290,56 +340,23 @@ pub fn report(
             paint(out, fg(AnsiColor::Magenta), "  reordered")?;
         }
         writeln!(out)?;
-        if let Some(e) = &p.earliest {
-            if e.source_id != p.source_id {
-                write!(out, "  earliest source: ")?;
-                paint(out, bold(), &e.source_id)?;
-                writeln!(out, " ({})", e.date.as_deref().unwrap_or("undated"))?;
-            } else if let Some(d) = &e.date {
-                paint(out, dim(), &format!("  earliest source: this one ({d})"))?;
-                writeln!(out)?;
-            }
-        }
-        if !p.alternatives.is_empty() {
-            let alts: Vec<String> = p
-                .alternatives
-                .iter()
-                .map(|a| match &a.source_date {
-                    Some(d) => format!(
-                        "{} ({})",
-                        a.source_id,
-                        d.chars().take(10).collect::<String>()
-                    ),
-                    None => a.source_id.clone(),
-                })
-                .collect();
-            paint(out, dim(), &format!("  also in: {}", alts.join(", ")))?;
-            writeln!(out)?;
-        }
-        let mut qmarks = Vec::new();
-        let mut smarks = Vec::new();
-        for e in &p.edits {
-            let (ql, sl) = (
-                e.query.chars().count() as u64,
-                e.source.chars().count() as u64,
-            );
-            match e.op {
-                EditOp::Sub => {
-                    qmarks.push((e.query_offset, e.query_offset + ql, sub_style()));
-                    smarks.push((e.source_offset, e.source_offset + sl, sub_style()));
-                }
-                EditOp::Ins => qmarks.push((e.query_offset, e.query_offset + ql, ins_style())),
-                EditOp::Del => smarks.push((e.source_offset, e.source_offset + sl, del_style())),
-            }
-        }
-        let qtext = slice_chars(query_text, p.query_offset, p.query_length);
-        let stext = source_text(&p.source_id)
+        provenance(out, p)?;
+        self.side_by_side(out, p)?;
+        edits_line(out, p)
+    }
+
+    /// The passage in the article and in the source, in two columns.
+    fn side_by_side(&self, out: &mut dyn Write, p: &Detection) -> io::Result<()> {
+        let colw = (self.width.saturating_sub(7)) / 2;
+        let (qmarks, smarks) = marks(p);
+        let qtext = slice_chars(self.query_text, p.query_offset, p.query_length);
+        let stext = (self.source_text)(&p.source_id)
             .map(|t| slice_chars(&t, p.source_offset, p.source_length))
             .unwrap_or_default();
         let left = wrap(&styled(&qtext, p.query_offset, &qmarks), colw);
         let right = wrap(&styled(&stext, p.source_offset, &smarks), colw);
         let rows = left.len().max(right.len());
-        let shown = max_lines.map_or(rows, |m| rows.min(m));
+        let shown = self.max_lines.map_or(rows, |m| rows.min(m));
         let rule = "─".repeat(colw + 2);
         writeln!(out, "  ┌{rule}┬{rule}┐")?;
         write!(out, "  │ ")?;
@@ -360,35 +377,15 @@ pub fn report(
             paint(out, dim(), &format!("{more:<colw$}"))?;
             writeln!(out, " │ {:<colw$} │", "")?;
         }
-        writeln!(out, "  └{rule}┴{rule}┘")?;
-        let subs: Vec<String> = p
-            .edits
-            .iter()
-            .filter(|e| e.op == EditOp::Sub)
-            .map(|e| format!("{} -> {}", excerpt(&e.source, 30), excerpt(&e.query, 30)))
-            .collect();
-        let (ins, del) = (
-            p.edits.iter().filter(|e| e.op == EditOp::Ins).count(),
-            p.edits.iter().filter(|e| e.op == EditOp::Del).count(),
-        );
-        if !p.edits.is_empty() {
-            let mut line = format!(
-                "  edits: {} substitutions, {ins} insertions, {del} deletions",
-                subs.len()
-            );
-            if !subs.is_empty() {
-                let shown: Vec<String> = subs.iter().take(6).cloned().collect();
-                line.push_str(&format!(": {}", shown.join("; ")));
-                if subs.len() > 6 {
-                    line.push_str("; …");
-                }
-            }
-            writeln!(out, "{line}")?;
-        } else {
-            writeln!(out, "  verbatim")?;
-        }
+        writeln!(out, "  └{rule}┴{rule}┘")
     }
-    if !r.original.is_empty() {
+
+    /// The spans of the article found nowhere.
+    fn remainder(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = self.r;
+        if r.original.is_empty() {
+            return Ok(());
+        }
         writeln!(out)?;
         paint(
             out,
@@ -397,20 +394,103 @@ pub fn report(
         )?;
         writeln!(out)?;
         for s in r.original.iter().take(8) {
-            let t = slice_chars(query_text, s.offset, s.length);
+            let t = slice_chars(self.query_text, s.offset, s.length);
             writeln!(
                 out,
                 "  {}..{}  {}",
                 s.offset,
                 s.offset + s.length,
-                excerpt(&t, width.saturating_sub(16))
+                excerpt(&t, self.width.saturating_sub(16))
             )?;
         }
         if r.original.len() > 8 {
             writeln!(out, "  ... and {} more spans", r.original.len() - 8)?;
         }
+        Ok(())
+    }
+}
+
+/// The earliest source of a passage and the other sources that hold it.
+fn provenance(out: &mut dyn Write, p: &Detection) -> io::Result<()> {
+    if let Some(e) = &p.earliest {
+        if e.source_id != p.source_id {
+            write!(out, "  earliest source: ")?;
+            paint(out, bold(), &e.source_id)?;
+            writeln!(out, " ({})", e.date.as_deref().unwrap_or("undated"))?;
+        } else if let Some(d) = &e.date {
+            paint(out, dim(), &format!("  earliest source: this one ({d})"))?;
+            writeln!(out)?;
+        }
+    }
+    if !p.alternatives.is_empty() {
+        let alts: Vec<String> = p
+            .alternatives
+            .iter()
+            .map(|a| match &a.source_date {
+                Some(d) => format!(
+                    "{} ({})",
+                    a.source_id,
+                    d.chars().take(10).collect::<String>()
+                ),
+                None => a.source_id.clone(),
+            })
+            .collect();
+        paint(out, dim(), &format!("  also in: {}", alts.join(", ")))?;
+        writeln!(out)?;
     }
     Ok(())
+}
+
+/// Character ranges of the edits to highlight in the query and the source.
+type Marks = Vec<(u64, u64, Style)>;
+
+fn marks(p: &Detection) -> (Marks, Marks) {
+    let mut qmarks = Vec::new();
+    let mut smarks = Vec::new();
+    for e in &p.edits {
+        let (ql, sl) = (
+            e.query.chars().count() as u64,
+            e.source.chars().count() as u64,
+        );
+        match e.op {
+            EditOp::Sub => {
+                qmarks.push((e.query_offset, e.query_offset + ql, sub_style()));
+                smarks.push((e.source_offset, e.source_offset + sl, sub_style()));
+            }
+            EditOp::Ins => qmarks.push((e.query_offset, e.query_offset + ql, ins_style())),
+            EditOp::Del => smarks.push((e.source_offset, e.source_offset + sl, del_style())),
+        }
+    }
+    (qmarks, smarks)
+}
+
+/// One line counting a passage's edits, with its first substitutions.
+fn edits_line(out: &mut dyn Write, p: &Detection) -> io::Result<()> {
+    if p.edits.is_empty() {
+        return writeln!(out, "  verbatim");
+    }
+    let subs: Vec<String> = p
+        .edits
+        .iter()
+        .filter(|e| e.op == EditOp::Sub)
+        .map(|e| format!("{} -> {}", excerpt(&e.source, 30), excerpt(&e.query, 30)))
+        .collect();
+    let (ins, del) = (
+        p.edits.iter().filter(|e| e.op == EditOp::Ins).count(),
+        p.edits.iter().filter(|e| e.op == EditOp::Del).count(),
+    );
+    let mut line = format!(
+        "  edits: {} substitutions, {ins} insertions, {del} deletions",
+        subs.len()
+    );
+    if !subs.is_empty() {
+        let shown: Vec<String> = subs.iter().take(6).cloned().collect();
+        line.push_str(&format!(": {}", shown.join("; ")));
+        if subs.len() > 6 {
+            line.push_str("; …");
+        }
+    }
+    writeln!(out, "{line}")
 }
 
 #[cfg(test)]

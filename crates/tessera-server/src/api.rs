@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tessera::Query as TraceQuery;
 use tessera::index::{DuplicatePolicy, IndexWriter, WriterOptions};
-use tessera::ingest::{Indexer, IngestOptions, Item, Skipped, read_jsonl_reader};
+use tessera::ingest::{IngestOptions, Skipped, ingest_jsonl};
 use tessera::report::TraceReport;
 
 use crate::AppState;
@@ -342,24 +342,22 @@ async fn add_documents(
             ..WriterOptions::default()
         };
         let mut w = IndexWriter::open_from(st2.engine().index(), opts)?;
-        let mut indexer = Indexer::new(&mut w);
-        let mut first_bad: Option<Skipped> = None;
-        let ingest = IngestOptions::default();
-        read_jsonl_reader("request body", &bytes[..], &ingest, &mut |item| {
-            if strict && let Item::Skipped(s) = &item {
-                first_bad.get_or_insert_with(|| s.clone());
-                return Ok(());
+        let report = match ingest_jsonl(
+            &mut w,
+            "request body",
+            &bytes[..],
+            &IngestOptions::default(),
+            strict,
+        ) {
+            Err(tessera::Error::BadRecord(s)) => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_document",
+                    format!("{s} (strict: nothing was added)"),
+                ));
             }
-            indexer.push(item)
-        })?;
-        if let Some(s) = first_bad {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_document",
-                format!("{s} (strict: nothing was added)"),
-            ));
-        }
-        let report = indexer.finish()?;
+            other => other?,
+        };
         w.commit()?;
         let index = w.index().reopen()?;
         let resp = WriteResponse {

@@ -31,6 +31,9 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A bad record in a strict ingest: nothing was committed.
+    #[error("{0} (strict: nothing was committed)")]
+    BadRecord(Box<crate::ingest::Skipped>),
     /// A document asked for by id is not indexed.
     #[error("document {0:?} is not in the index")]
     UnknownDocument(String),

@@ -55,4 +55,5 @@ pub use engine::{Engine, Query, TraceConfig, align_pair};
 pub use error::{Error, Result};
 pub use tessera_align::AlignConfig;
 pub use tessera_index as index;
+pub use tessera_text as text;
 pub use weights::Weights;

@@ -18,8 +18,10 @@
 
 pub mod html;
 mod indexer;
+mod run;
 
 pub use indexer::{Indexer, IngestReport, MAX_SKIPPED_KEPT, reason_kind};
+pub use run::{ingest_files, ingest_jsonl, ingest_paths};
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
