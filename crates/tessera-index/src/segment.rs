@@ -500,7 +500,7 @@ impl SegmentBuilder {
             .map_err(|e| Error::io(&tmp, e.into_error()))?;
         file.sync_all().at(&tmp)?;
         drop(file);
-        crate::failpoint("segment-before-rename");
+        crate::fsutil::failpoint("segment-before-rename");
         std::fs::rename(&tmp, &self.path).at(&self.path)?;
         let dead = (0..n as u32).filter(|&o| self.dead[o as usize]).collect();
         Ok((n as u32, size, crc, dead))
