@@ -62,7 +62,7 @@ impl Deletes {
             put_u32(&mut buf, ord);
         }
         put_trailer(&mut buf, DELETES_END);
-        crate::write_atomically(path, &buf)
+        crate::fsutil::write_atomically(path, &buf)
     }
 
     /// Reads a deletion file of a segment of `docs` documents.

@@ -151,8 +151,8 @@ impl Manifest {
         )
         .into_bytes();
         out.extend_from_slice(&body);
-        crate::write_atomically(&dir.join(MANIFEST), &out)?;
-        crate::sync_dir(dir)
+        crate::fsutil::write_atomically(&dir.join(MANIFEST), &out)?;
+        crate::fsutil::sync_dir(dir)
     }
 }
 

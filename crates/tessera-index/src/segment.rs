@@ -248,7 +248,7 @@ struct RecordOut {
 pub(crate) struct SegmentBuilder {
     path: PathBuf,
     tmp: PathBuf,
-    out: Option<CrcWriter<BufWriter<File>>>,
+    out: Option<SegmentOut>,
     records: Vec<RecordOut>,
     ids: Vec<String>,
     dead: Vec<bool>,
@@ -291,7 +291,7 @@ impl SegmentBuilder {
             .unwrap_or_default()
     }
 
-    fn writer(&mut self) -> Result<&mut CrcWriter<BufWriter<File>>> {
+    fn writer(&mut self) -> Result<&mut SegmentOut> {
         if self.out.is_none() {
             let file = File::create(&self.tmp).at(&self.tmp)?;
             let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, file));
@@ -361,10 +361,22 @@ impl SegmentBuilder {
             }
         };
         sections[S_STORE] = (HEADER_LEN as u64, w.pos - HEADER_LEN as u64);
+        sections[S_DOCS] = self.write_records(&mut w)?;
+        sections[S_IDS] = self.write_ids(&mut w)?;
+        sections[S_ID_ORDER] = self.write_id_order(&mut w)?;
+        (sections[S_FP_DICT], sections[S_POSTINGS]) = self.write_postings(&mut w)?;
+        sections[S_VOCAB] = self.write_vocab(&mut w)?;
+        let (size, crc) = finish(w, &tmp, &sections, n as u32)?;
+        crate::fsutil::failpoint("segment-before-rename");
+        std::fs::rename(&tmp, &self.path).at(&self.path)?;
+        let dead = (0..n as u32).filter(|&o| self.dead[o as usize]).collect();
+        Ok((n as u32, size, crc, dead))
+    }
 
-        // Documents table.
+    /// Section 1, the documents table; returns its (offset, length).
+    fn write_records(&self, w: &mut SegmentOut) -> Result<(u64, u64)> {
         let start = w.pos;
-        let mut rec = Vec::with_capacity(n * DOC_RECORD);
+        let mut rec = Vec::with_capacity(self.records.len() * DOC_RECORD);
         let mut id_off = 0u64;
         for (r, id) in self.records.iter().zip(&self.ids) {
             put_u64(&mut rec, r.text_off);
@@ -395,32 +407,40 @@ impl SegmentBuilder {
                 reason: "ids of one segment exceed 4 GiB".into(),
             });
         }
-        w.write(&rec).at(&tmp)?;
-        sections[S_DOCS] = (start, w.pos - start);
-        drop(rec);
+        w.write(&rec).at(&self.tmp)?;
+        Ok((start, w.pos - start))
+    }
 
+    /// Section 2, the ids concatenated.
+    fn write_ids(&self, w: &mut SegmentOut) -> Result<(u64, u64)> {
         let start = w.pos;
         for id in &self.ids {
-            w.write(id.as_bytes()).at(&tmp)?;
+            w.write(id.as_bytes()).at(&self.tmp)?;
         }
-        sections[S_IDS] = (start, w.pos - start);
+        Ok((start, w.pos - start))
+    }
 
-        // Ordinals sorted by id, for binary search; equal ids (a document
-        // replaced while the segment was built) by ordinal (a stable sort).
-        let mut order: Vec<u32> = (0..n as u32).collect();
+    /// Section 3: ordinals sorted by id, for binary search; equal ids (a
+    /// document replaced while the segment was built) by ordinal (a stable
+    /// sort).
+    fn write_id_order(&self, w: &mut SegmentOut) -> Result<(u64, u64)> {
+        let mut order: Vec<u32> = (0..self.ids.len() as u32).collect();
         order.sort_by(|&a, &b| self.ids[a as usize].cmp(&self.ids[b as usize]));
         let start = w.pos;
         let mut buf = Vec::with_capacity(order.len() * ID_ORDER_RECORD);
         for o in order {
             put_u32(&mut buf, o);
         }
-        w.write(&buf).at(&tmp)?;
-        sections[S_ID_ORDER] = (start, w.pos - start);
+        w.write(&buf).at(&self.tmp)?;
+        Ok((start, w.pos - start))
+    }
 
-        // Fingerprint postings: (hash, ordinal) pairs sorted by hash, the
-        // replaced documents left out.
-        // The dictionary goes to the file as it is made, the postings
-        // (a few bytes per pair) are kept until it is complete.
+    /// Sections 4 and 5, the fingerprint dictionary and postings:
+    /// (hash, ordinal) pairs sorted by hash, the replaced documents left
+    /// out. The dictionary goes to the file as it is made, the postings
+    /// (a few bytes per pair) are kept until it is complete.
+    fn write_postings(&mut self, w: &mut SegmentOut) -> Result<((u64, u64), (u64, u64))> {
+        let tmp = &self.tmp;
         let buckets = std::mem::take(&mut self.pairs);
         let mut post = Vec::with_capacity(buckets.len * 2);
         let mut dict = Vec::with_capacity(64 << 10);
@@ -450,24 +470,25 @@ impl SegmentBuilder {
                 put_u32(&mut dict, off);
                 put_u32(&mut dict, count);
                 if dict.len() >= 64 << 10 {
-                    w.write(&dict).at(&tmp)?;
+                    w.write(&dict).at(tmp)?;
                     dict.clear();
                 }
             }
             Ok(())
         })?;
-        w.write(&dict).at(&tmp)?;
-        sections[S_FP_DICT] = (dict_start, w.pos - dict_start);
+        w.write(&dict).at(tmp)?;
+        let dict_section = (dict_start, w.pos - dict_start);
         drop((dict, pairs));
         if post.len() > u32::MAX as usize {
             return Err(too_large());
         }
         let start = w.pos;
-        w.write(&post).at(&tmp)?;
-        sections[S_POSTINGS] = (start, w.pos - start);
-        drop(post);
+        w.write(&post).at(tmp)?;
+        Ok((dict_section, (start, w.pos - start)))
+    }
 
-        // Token document frequencies.
+    /// Section 6, the token document frequencies.
+    fn write_vocab(&mut self, w: &mut SegmentOut) -> Result<(u64, u64)> {
         let vocab = std::mem::take(&mut self.df).into_sorted();
         let mut buf = Vec::with_capacity(vocab.len() * VOCAB_RECORD);
         for (h, df) in vocab {
@@ -475,36 +496,44 @@ impl SegmentBuilder {
             put_u32(&mut buf, df);
         }
         let start = w.pos;
-        w.write(&buf).at(&tmp)?;
-        sections[S_VOCAB] = (start, w.pos - start);
-
-        // Footer and trailer.
-        let mut foot = Vec::with_capacity(FOOTER_LEN);
-        for (off, len) in sections {
-            put_u64(&mut foot, off);
-            put_u64(&mut foot, len);
-        }
-        put_u32(&mut foot, n as u32);
-        put_u32(&mut foot, 0);
-        w.write(&foot).at(&tmp)?;
-        let crc = w.hasher.clone().finalize();
-        let mut trailer = Vec::with_capacity(TRAILER_LEN);
-        put_u32(&mut trailer, crc);
-        put_u32(&mut trailer, FORMAT_VERSION);
-        trailer.extend_from_slice(SEGMENT_END);
-        w.write(&trailer).at(&tmp)?;
-        let size = w.pos;
-        let file = w
-            .inner
-            .into_inner()
-            .map_err(|e| Error::io(&tmp, e.into_error()))?;
-        file.sync_all().at(&tmp)?;
-        drop(file);
-        crate::failpoint("segment-before-rename");
-        std::fs::rename(&tmp, &self.path).at(&self.path)?;
-        let dead = (0..n as u32).filter(|&o| self.dead[o as usize]).collect();
-        Ok((n as u32, size, crc, dead))
+        w.write(&buf).at(&self.tmp)?;
+        Ok((start, w.pos - start))
     }
+}
+
+/// The temporary file of a segment being written.
+type SegmentOut = CrcWriter<BufWriter<File>>;
+
+/// Writes the footer (the `sections` and the document count `n`) and the
+/// trailer, flushes and syncs the file; returns its size and checksum.
+fn finish(
+    mut w: SegmentOut,
+    tmp: &Path,
+    sections: &[(u64, u64); SECTIONS],
+    n: u32,
+) -> Result<(u64, u32)> {
+    let mut foot = Vec::with_capacity(FOOTER_LEN);
+    for &(off, len) in sections {
+        put_u64(&mut foot, off);
+        put_u64(&mut foot, len);
+    }
+    put_u32(&mut foot, n);
+    put_u32(&mut foot, 0);
+    w.write(&foot).at(tmp)?;
+    let crc = w.hasher.clone().finalize();
+    let mut trailer = Vec::with_capacity(TRAILER_LEN);
+    put_u32(&mut trailer, crc);
+    put_u32(&mut trailer, FORMAT_VERSION);
+    trailer.extend_from_slice(SEGMENT_END);
+    w.write(&trailer).at(tmp)?;
+    let size = w.pos;
+    let file = w
+        .inner
+        .into_inner()
+        .map_err(|e| Error::io(tmp, e.into_error()))?;
+    file.sync_all().at(tmp)?;
+    drop(file);
+    Ok((size, crc))
 }
 
 /// A writer that tracks its position and the crc32 of what went through.

@@ -1,5 +1,8 @@
-use super::*;
+use std::path::Path;
+
 use proptest::prelude::*;
+
+use super::*;
 
 fn doc(id: &str, text: &str) -> Document {
     Document {
