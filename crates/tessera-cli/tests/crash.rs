@@ -19,6 +19,8 @@
 //! the whole probe), while texts that must not be live (not yet committed,
 //! replaced or deleted versions) must not be found.
 
+// A scenario test reads best as one script from start to end.
+#![allow(clippy::too_many_lines)]
 #![cfg(unix)]
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,9 @@
 //! every endpoint, bad requests, the token, the limits, reads during
 //! writes, and the OpenAPI document checked against the real responses.
 
+// A scenario test reads best as one script from start to end.
+#![allow(clippy::too_many_lines)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -746,6 +746,33 @@ impl Generator {
         id: &str,
         truth: &mut Vec<Truth>,
     ) -> Option<String> {
+        let srcs = self.stitch_sources();
+        if srcs.is_empty() {
+            return None;
+        }
+        let mut passages = self.stitch_passages(&srcs);
+        if passages.is_empty() {
+            return None;
+        }
+        self.rng.shuffle(&mut passages);
+
+        for k in 0..self.rng.range(1, 2) {
+            let s = self.filler_sentence(outlet);
+            b.push(if k == 0 { "\n\n" } else { " " }, &s, true, k == 0);
+        }
+        for (si, idxs) in &passages {
+            self.place_passage(b, outlet, id, &srcs[*si], idxs, truth);
+        }
+        let title = self.farm_title(outlet, &srcs);
+        Some(if title.is_empty() {
+            lede(&b.text, &mut self.rng)
+        } else {
+            title
+        })
+    }
+
+    /// 1 to 3 earlier articles with content to copy, mostly wires.
+    fn stitch_sources(&mut self) -> Vec<Arc<Article>> {
         let n_src = self.rng.range(1, 4);
         let mut srcs: Vec<Arc<Article>> = Vec::new();
         for _ in 0..n_src * 4 {
@@ -764,11 +791,12 @@ impl Generator {
                 srcs.push(Arc::clone(cand));
             }
         }
-        if srcs.is_empty() {
-            return None;
-        }
+        srcs
+    }
+
+    /// Passages: (source, source sentence indices), no sentence twice.
+    fn stitch_passages(&mut self, srcs: &[Arc<Article>]) -> Vec<(usize, Vec<usize>)> {
         let n_pass = self.rng.range(2, 6).max(srcs.len());
-        // Passages: (source, source sentence indices), no sentence twice.
         let mut used: Vec<Vec<bool>> = srcs.iter().map(|s| vec![false; s.sents.len()]).collect();
         let mut passages: Vec<(usize, Vec<usize>)> = Vec::new();
         for p in 0..n_pass {
@@ -802,59 +830,66 @@ impl Generator {
                 break;
             }
         }
-        if passages.is_empty() {
-            return None;
-        }
-        self.rng.shuffle(&mut passages);
+        passages
+    }
 
-        for k in 0..self.rng.range(1, 2) {
+    /// Writes one passage of `src` (its sentences `idxs`, perhaps
+    /// reordered) through the farm's spinner, with its truth lines and
+    /// filler sentences after it.
+    fn place_passage(
+        &mut self,
+        b: &mut Builder,
+        outlet: &Outlet,
+        id: &str,
+        src: &Article,
+        idxs: &[usize],
+        truth: &mut Vec<Truth>,
+    ) {
+        let mut order = idxs.to_vec();
+        if order.len() >= 2 && self.rng.chance(outlet.reorder) {
+            self.rng.shuffle(&mut order);
+        }
+        // (source sentence, query sentence, changed)
+        let mut placed: Vec<(usize, usize, bool)> = Vec::with_capacity(order.len());
+        for (k, &i) in order.iter().enumerate() {
+            let s = src.sents[i];
+            let raw = unwrap_sentence(&src.text[s.b0 as usize..s.b1 as usize]);
+            let (text, changed) = farm_transform(outlet, &raw, &mut self.rng, &mut self.scratch);
+            let qi = b.push(if k == 0 { "\n\n" } else { " " }, &text, true, k == 0);
+            placed.push((i, qi, changed));
+        }
+        // One truth line per run still in source order.
+        let mut start = 0;
+        for k in 1..=placed.len() {
+            if k == placed.len() || placed[k].0 != placed[k - 1].0 + 1 {
+                let run = &placed[start..k];
+                let (first, last) = (run[0], run[run.len() - 1]);
+                let (q0, q1) = (b.sents[first.1].c0, b.sents[last.1].c1);
+                let (s0, s1) = (src.sents[first.0].c0, src.sents[last.0].c1);
+                truth.push(Truth {
+                    query_id: id.to_string(),
+                    query_offset: q0,
+                    query_length: q1 - q0,
+                    source_id: src.id.clone(),
+                    source_offset: s0,
+                    source_length: s1 - s0,
+                    kind: "stitch",
+                    spun: run.iter().any(|p| p.2),
+                });
+                start = k;
+            }
+        }
+        let fillers = self.rng.range(0, 2);
+        for k in 0..fillers {
             let s = self.filler_sentence(outlet);
             b.push(if k == 0 { "\n\n" } else { " " }, &s, true, k == 0);
         }
-        for (si, idxs) in &passages {
-            let src = &srcs[*si];
-            let mut order = idxs.clone();
-            if order.len() >= 2 && self.rng.chance(outlet.reorder) {
-                self.rng.shuffle(&mut order);
-            }
-            // (source sentence, query sentence, changed)
-            let mut placed: Vec<(usize, usize, bool)> = Vec::with_capacity(order.len());
-            for (k, &i) in order.iter().enumerate() {
-                let s = src.sents[i];
-                let raw = unwrap_sentence(&src.text[s.b0 as usize..s.b1 as usize]);
-                let (text, changed) =
-                    farm_transform(outlet, &raw, &mut self.rng, &mut self.scratch);
-                let qi = b.push(if k == 0 { "\n\n" } else { " " }, &text, true, k == 0);
-                placed.push((i, qi, changed));
-            }
-            // One truth line per run still in source order.
-            let mut start = 0;
-            for k in 1..=placed.len() {
-                if k == placed.len() || placed[k].0 != placed[k - 1].0 + 1 {
-                    let run = &placed[start..k];
-                    let (first, last) = (run[0], run[run.len() - 1]);
-                    let (q0, q1) = (b.sents[first.1].c0, b.sents[last.1].c1);
-                    let (s0, s1) = (src.sents[first.0].c0, src.sents[last.0].c1);
-                    truth.push(Truth {
-                        query_id: id.to_string(),
-                        query_offset: q0,
-                        query_length: q1 - q0,
-                        source_id: src.id.clone(),
-                        source_offset: s0,
-                        source_length: s1 - s0,
-                        kind: "stitch",
-                        spun: run.iter().any(|p| p.2),
-                    });
-                    start = k;
-                }
-            }
-            let fillers = self.rng.range(0, 2);
-            for k in 0..fillers {
-                let s = self.filler_sentence(outlet);
-                b.push(if k == 0 { "\n\n" } else { " " }, &s, true, k == 0);
-            }
-        }
-        let title = if self.rng.chance(0.6) {
+    }
+
+    /// A farm article's headline: its first source's, spun, or a mutated
+    /// Reuters headline.
+    fn farm_title(&mut self, outlet: &Outlet, srcs: &[Arc<Article>]) -> String {
+        if self.rng.chance(0.6) {
             self_spin(
                 &outlet.spinner,
                 &srcs[0].title,
@@ -872,12 +907,7 @@ impl Generator {
             };
             mutate_original(&body.title, &mut self.rng, &m, &mut t);
             self_spin(&outlet.spinner, &t, &mut self.rng, &mut self.scratch)
-        };
-        Some(if title.is_empty() {
-            lede(&b.text, &mut self.rng)
-        } else {
-            title
-        })
+        }
     }
 }
 

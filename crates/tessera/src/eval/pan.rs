@@ -456,6 +456,8 @@ pub fn write_pan_detections(dir: &Path, dets: &[Det]) -> Result<(), EvalError> {
 }
 
 #[cfg(test)]
+// A scenario test reads best as one script from start to end.
+#[allow(clippy::too_many_lines)]
 mod tests {
     use super::*;
     use crate::eval::{Evaluation, Span, evaluate, testdata};
