@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
 use tessera::index::{Document, IndexSettings};
 use tessera::ingest::{IngestOptions, Item, Skipped, expand_inputs, read_input};
 use tessera::report::TraceReport;
@@ -251,32 +250,15 @@ fn trace_many(engine: &Engine, path: &Path, a: &TraceArgs, g: Global) -> Result<
             Ok(())
         })?;
     }
-    let bar = progress::items(docs.len() as u64, g.quiet, "tracing");
     let start = Instant::now();
     let mut p = printer(&a.output, true);
     let source_text = source_text_fn(engine);
     let mut passages = 0usize;
-    for chunk in docs.chunks(64) {
-        let reports: Vec<tessera::Result<TraceReport>> = chunk
-            .par_iter()
-            .map(|d| {
-                let r = engine.trace(&Query {
-                    id: &d.meta.id,
-                    title: d.meta.title.as_deref(),
-                    text: &d.text,
-                    exclude: engine.index().find(&d.meta.id),
-                });
-                bar.inc(1);
-                r
-            })
-            .collect();
-        for (d, r) in chunk.iter().zip(reports) {
-            let r = r.with_context(|| format!("tracing {:?}", d.meta.id))?;
-            passages += r.passages.len();
-            p.print(&r, &d.text, &source_text)?;
-        }
-    }
-    bar.finish_and_clear();
+    let bars = progress::Bars::new(g.quiet);
+    engine.trace_each(&docs, &bars, &mut |d, r| {
+        passages += r.passages.len();
+        p.print(&r, &d.text, &source_text)
+    })?;
     p.finish(a.output.out.as_deref())?;
     if !g.quiet {
         let secs = start.elapsed().as_secs_f64();

@@ -47,3 +47,44 @@ fn finish_setup(bar: ProgressBar, quiet: bool, message: &str) -> ProgressBar {
     bar.set_message(message.to_string());
     bar
 }
+
+/// Progress bars for the stages of long library work (a scan's stages, a
+/// batch of traces, an evaluation): one bar a stage.
+pub struct Bars {
+    quiet: bool,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    pub fn new(quiet: bool) -> Bars {
+        Bars {
+            quiet,
+            bar: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl tessera::progress::Progress for Bars {
+    fn start(&self, stage: &str, total: u64) {
+        let bar = items(total, self.quiet, stage);
+        if let Ok(mut b) = self.bar.lock()
+            && let Some(old) = b.replace(bar)
+        {
+            old.finish_and_clear();
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Ok(b) = self.bar.lock()
+            && let Some(bar) = b.as_ref()
+        {
+            bar.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut b) = self.bar.lock()
+            && let Some(bar) = b.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}

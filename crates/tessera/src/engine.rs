@@ -19,12 +19,13 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use tessera_align::{Passage, align};
-use tessera_index::{Analyzer, DocAddr, DocMeta, Index, IndexSettings};
+use tessera_index::{Analyzer, DocAddr, DocMeta, Document, Index, IndexSettings};
 
 pub use crate::config::TraceConfig;
 use crate::error::{Error, Result};
 pub(crate) use crate::prepared::Analysed;
 use crate::prepared::{Prepared, prepare};
+use crate::progress::Progress;
 use crate::report::{Found, TraceReport, build_report, char_spans};
 use crate::weights::Weights;
 
@@ -195,6 +196,42 @@ impl Engine {
         let (lists, sources): (Vec<Vec<Passage>>, Vec<Prepared<'_>>) = found.into_iter().unzip();
         let metas: Vec<(DocAddr, &DocMeta)> = loaded.iter().map(|(a, m, _)| (*a, m)).collect();
         Ok(self.report(query, q, &metas, lists, &sources, loaded.len()))
+    }
+
+    /// Traces each document of a batch against the index (an indexed
+    /// document is never its own source), in parallel, and hands the
+    /// reports to `sink` in the order of `docs`. Reports are produced a
+    /// chunk at a time, so a large batch is printed as it goes.
+    /// `progress` counts traced documents (stage `tracing`).
+    /// `sink`'s own errors (a closed output, say) stop the batch and are
+    /// returned as they are.
+    pub fn trace_each<E: From<Error>>(
+        &self,
+        docs: &[Document],
+        progress: &dyn Progress,
+        sink: &mut dyn FnMut(&Document, TraceReport) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        progress.start("tracing", docs.len() as u64);
+        for chunk in docs.chunks(64) {
+            let reports: Vec<Result<TraceReport>> = chunk
+                .par_iter()
+                .map(|d| {
+                    let r = self.trace(&Query {
+                        id: &d.meta.id,
+                        title: d.meta.title.as_deref(),
+                        text: &d.text,
+                        exclude: self.index.find(&d.meta.id),
+                    });
+                    progress.advance(1);
+                    r
+                })
+                .collect();
+            for (d, r) in chunk.iter().zip(reports) {
+                sink(d, r?)?;
+            }
+        }
+        progress.finish();
+        Ok(())
     }
 
     /// Aligns a tokenized article with candidate sources in their order,

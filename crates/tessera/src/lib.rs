@@ -47,6 +47,7 @@ mod error;
 pub mod eval;
 pub mod ingest;
 mod prepared;
+pub mod progress;
 pub mod report;
 pub mod scan;
 mod weights;
