@@ -48,6 +48,7 @@ mod anchors;
 mod blocks;
 mod chains;
 mod dp;
+mod edits;
 mod fuzzy;
 mod passages;
 
@@ -284,47 +285,6 @@ pub struct Passage {
     pub blocks: Vec<Block>,
     /// Whether the blocks appear in a different order in the two texts.
     pub reordered: bool,
-}
-
-impl Passage {
-    /// The word-level differences of all blocks, in query order.
-    pub fn edits(&self) -> Vec<Edit> {
-        let mut out = Vec::new();
-        for b in &self.blocks {
-            block_edits(b, &mut out);
-        }
-        out
-    }
-}
-
-fn block_edits(b: &Block, out: &mut Vec<Edit>) {
-    let (mut qi, mut si) = (b.q.start, b.s.start);
-    let mut run: Option<(u32, u32)> = None;
-    let flush = |run: &mut Option<(u32, u32)>, qi: u32, si: u32, out: &mut Vec<Edit>| {
-        if let Some((q0, s0)) = run.take() {
-            let kind = match (qi > q0, si > s0) {
-                (true, true) => EditKind::Sub,
-                (true, false) => EditKind::Ins,
-                _ => EditKind::Del,
-            };
-            out.push(Edit {
-                kind,
-                q_tokens: q0..qi,
-                s_tokens: s0..si,
-            });
-        }
-    };
-    for &op in &b.ops {
-        if op == Op::Match {
-            flush(&mut run, qi, si, out);
-        } else if run.is_none() {
-            run = Some((qi, si));
-        }
-        let (dq, ds) = op.lengths();
-        qi += dq;
-        si += ds;
-    }
-    flush(&mut run, qi, si, out);
 }
 
 /// Scoring context shared by the stages.
