@@ -10,7 +10,8 @@
 
 use tessera_text::Tokens;
 
-use crate::{Ctx, Side};
+use crate::Side;
+use crate::ctx::Ctx;
 
 /// The positions of `tokens` ordered by hash, then position: what the
 /// aligner merges to find the matching tokens of two texts.

@@ -16,7 +16,8 @@ use tessera_text::Tokens;
 
 use crate::anchors::Anchor;
 use crate::chains::chain_weight;
-use crate::{Block, Ctx, Op, Side, dp};
+use crate::ctx::Ctx;
+use crate::{Block, Op, Side, dp};
 
 /// Query and source token ranges already claimed by accepted blocks.
 #[derive(Default)]

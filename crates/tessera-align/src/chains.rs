@@ -6,8 +6,9 @@
 //! are taken best first and each anchor is used once, so two crossing
 //! chains (reordered sentences) both survive.
 
+use crate::AlignConfig;
 use crate::anchors::Anchor;
-use crate::{AlignConfig, Ctx};
+use crate::ctx::Ctx;
 
 /// Chains anchors; returns chains (anchor index lists) best first.
 pub(crate) fn chains(ctx: &Ctx<'_>, anchors: &[Anchor]) -> Vec<Vec<usize>> {

@@ -6,7 +6,8 @@
 //! source-only state (words the copier dropped). Regions are bounded by the
 //! chaining gap, so the matrices stay tiny.
 
-use crate::{Ctx, Op};
+use crate::Op;
+use crate::ctx::Ctx;
 
 const NEG: f32 = -1.0e9;
 

@@ -14,7 +14,8 @@ use std::ops::Range;
 
 use tessera_text::Tokens;
 
-use crate::{Block, Ctx, Op, Passage};
+use crate::ctx::Ctx;
+use crate::{Block, Op, Passage};
 
 /// Forms passages from blocks: groups of blocks close together in both
 /// texts that carry enough evidence. Among passages that overlap in the
