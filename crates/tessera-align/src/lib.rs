@@ -55,6 +55,8 @@ mod passages;
 
 use std::ops::Range;
 
+use tessera_text::Tokens;
+
 use anchors::{anchors, trigram_starts};
 use blocks::blocks;
 use chains::chains;
@@ -63,7 +65,6 @@ use passages::passages;
 
 pub use anchors::by_hash;
 pub use fuzzy::similarity;
-use tessera_text::Tokens;
 
 /// Tuning of the aligner. The defaults are what tessera ships with; they
 /// were chosen on the open development set and are deliberately round.
@@ -322,7 +323,8 @@ pub(crate) fn align_with(
     {
         return Vec::new();
     }
-    let blocks = blocks(&ctx, &anchors, &chains(&ctx, &anchors));
+    let chains = chains(&ctx, &anchors);
+    let blocks = blocks(&ctx, &anchors, &chains);
     passages(&ctx, blocks)
 }
 
