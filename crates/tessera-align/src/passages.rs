@@ -1,0 +1,336 @@
+//! Passages: blocks grouped, tested for evidence and snapped to sentences.
+//!
+//! Blocks within `merge_gap` tokens of each other in both texts, in any
+//! order, form one passage (`reordered` when their order differs). A
+//! passage is kept only with enough evidence: aligned query weight, net of
+//! figures that differ between the texts; aligned words; a weighted Dice
+//! score; exact word trigrams; and the share of function words aligned
+//! (its grammatical skeleton). Its ends are snapped to sentence boundaries
+//! when both texts are within `snap_tokens` of one. Where kept passages
+//! overlap in the query, the better one wins.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use tessera_text::Tokens;
+
+use crate::ctx::Ctx;
+use crate::{Block, Op, Passage};
+
+/// Forms passages from blocks: groups of blocks close together in both
+/// texts that carry enough evidence. Among passages that overlap in the
+/// query, the better ones are kept; in query order.
+pub(crate) fn passages(ctx: &Ctx<'_>, blocks: Vec<Block>) -> Vec<Passage> {
+    let mut passages = Vec::new();
+    for group in group_blocks(blocks, ctx.cfg.merge_gap) {
+        if let Some(p) = passage(ctx, group) {
+            passages.push(p);
+        }
+    }
+    remove_query_overlaps(passages)
+}
+
+/// The passage a group of blocks forms, its ends snapped to sentence
+/// boundaries, if it carries enough evidence.
+fn passage(ctx: &Ctx<'_>, group: Vec<Block>) -> Option<Passage> {
+    let cfg = ctx.cfg;
+    let mut q = group.iter().map(|b| b.q.start).min().unwrap_or(0)
+        ..group.iter().map(|b| b.q.end).max().unwrap_or(0);
+    let mut s = group.iter().map(|b| b.s.start).min().unwrap_or(0)
+        ..group.iter().map(|b| b.s.end).max().unwrap_or(0);
+    let c = coverage(ctx, &group, &q, &s);
+    if c.q_weight < cfg.min_passage_weight || c.q_count < cfg.min_passage_tokens {
+        return None;
+    }
+    snap(ctx, &mut q, &mut s);
+    let c = coverage(ctx, &group, &q, &s);
+    let total = weight_sum(ctx.q.weights, &q) + weight_sum(ctx.s.weights, &s);
+    let score = if total > 0.0 {
+        (c.q_weight + c.s_weight) / total
+    } else {
+        0.0
+    };
+    // Copiers keep figures; a passage whose aligned numbers differ is
+    // a template or a report of other facts.
+    let evidence = c.q_weight - cfg.number_sub_penalty * c.number_mismatches as f32;
+    // A text whose figures mostly differ from its source's is a
+    // template filled with other facts (earnings tables, bond issues),
+    // not a copy.
+    let template = c.number_total >= cfg.template_min_figures
+        && c.number_mismatches as f32 > cfg.template_mismatch_share * c.number_total as f32;
+    if template
+        || score < cfg.min_score
+        || evidence < cfg.min_passage_weight
+        || c.exact_trigrams < cfg.min_exact_trigrams
+        || (c.skeleton() < cfg.min_skeleton && score < cfg.skeleton_exempt_score)
+    {
+        return None;
+    }
+    let (mq, count) = (evidence, c.q_count);
+    let (skeleton, number_subs, exact_trigrams) =
+        (c.skeleton(), c.number_mismatches, c.exact_trigrams);
+    let reordered = group.windows(2).any(|p| p[1].s.start < p[0].s.start);
+    Some(Passage {
+        q,
+        s,
+        score: score.min(1.0),
+        matched_weight: mq,
+        matched_tokens: count,
+        skeleton,
+        number_subs,
+        exact_trigrams,
+        blocks: group,
+        reordered,
+    })
+}
+
+/// Tokens between two ranges; 0 when they overlap.
+fn interval_gap(a: &Range<u32>, b: &Range<u32>) -> u32 {
+    if a.end <= b.start {
+        b.start - a.end
+    } else {
+        a.start.saturating_sub(b.end)
+    }
+}
+
+/// Groups blocks that lie close together in both texts.
+fn group_blocks(blocks: Vec<Block>, merge_gap: u32) -> Vec<Vec<Block>> {
+    let n = blocks.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        let mut y = x;
+        while p[y] != r {
+            let next = p[y];
+            p[y] = r;
+            y = next;
+        }
+        r
+    }
+    // Growing groups can bring further blocks into reach: repeat until stable.
+    loop {
+        let mut changed = false;
+        let mut spans: HashMap<usize, (Range<u32>, Range<u32>)> = HashMap::new();
+        for (k, b) in blocks.iter().enumerate() {
+            let r = find(&mut parent, k);
+            let e = spans.entry(r).or_insert((b.q.clone(), b.s.clone()));
+            e.0 = e.0.start.min(b.q.start)..e.0.end.max(b.q.end);
+            e.1 = e.1.start.min(b.s.start)..e.1.end.max(b.s.end);
+        }
+        let mut roots: Vec<usize> = spans.keys().copied().collect();
+        roots.sort_unstable();
+        for x in 0..roots.len() {
+            for y in x + 1..roots.len() {
+                let (a, b) = (&spans[&roots[x]], &spans[&roots[y]]);
+                if interval_gap(&a.0, &b.0) <= merge_gap && interval_gap(&a.1, &b.1) <= merge_gap {
+                    let (ra, rb) = (find(&mut parent, roots[x]), find(&mut parent, roots[y]));
+                    if ra != rb {
+                        parent[ra.max(rb)] = ra.min(rb);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut groups: HashMap<usize, Vec<Block>> = HashMap::new();
+    for (k, b) in blocks.into_iter().enumerate() {
+        let r = find(&mut parent, k);
+        groups.entry(r).or_default().push(b);
+    }
+    let mut out: Vec<Vec<Block>> = groups.into_values().collect();
+    for g in &mut out {
+        g.sort_by_key(|b| (b.q.start, b.s.start));
+    }
+    out.sort_by_key(|g| (g[0].q.start, g[0].s.start));
+    out
+}
+
+/// What the blocks of a passage align within its query and source ranges.
+#[derive(Debug, Default)]
+struct Coverage {
+    /// Weight of matched query tokens.
+    q_weight: f32,
+    /// Weight of matched source tokens.
+    s_weight: f32,
+    /// Matched query tokens.
+    q_count: u32,
+    /// Function words (low weight) of both ranges, matched and in all.
+    function_matched: u32,
+    function_total: u32,
+    /// Figures (tokens with digits) aligned in one text but absent from
+    /// the aligned part of the other.
+    number_mismatches: u32,
+    /// Distinct figures aligned in either text.
+    number_total: u32,
+    /// Exact word trigrams inside the blocks.
+    exact_trigrams: u32,
+}
+
+impl Coverage {
+    /// Share of the function words of both ranges that are aligned to an
+    /// equal word: the grammatical skeleton a copy keeps and an independent
+    /// report of the same facts does not.
+    fn skeleton(&self) -> f32 {
+        if self.function_total == 0 {
+            1.0
+        } else {
+            self.function_matched as f32 / self.function_total as f32
+        }
+    }
+}
+
+/// What `blocks` align within the query range `q` and the source range `s`.
+fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> Coverage {
+    let mut qm = vec![0.0f32; (q.end - q.start) as usize];
+    let mut sm = vec![0.0f32; (s.end - s.start) as usize];
+    let mut q_figures = std::collections::BTreeSet::new();
+    let mut s_figures = std::collections::BTreeSet::new();
+    let mut exact_trigrams = 0;
+    for b in blocks {
+        let (mut qi, mut si) = (b.q.start, b.s.start);
+        let mut run = 0u32;
+        for &op in &b.ops {
+            let (dq, ds) = op.lengths();
+            run = if op == Op::Match { run + 1 } else { 0 };
+            if run >= 3 {
+                exact_trigrams += 1;
+            }
+            let credit = match op {
+                Op::Match => 1.0,
+                Op::Fuzzy | Op::Split | Op::Join => ctx.cfg.fuzzy_factor,
+                _ => 0.0,
+            };
+            for k in qi..qi + dq {
+                let t = &ctx.q.tokens.tokens[k as usize];
+                if t.flags & tessera_text::HAS_DIGIT != 0 {
+                    q_figures.insert(t.hash);
+                }
+                if credit > 0.0
+                    && let Some(slot) = qm.get_mut(k.wrapping_sub(q.start) as usize)
+                {
+                    *slot = slot.max(credit * ctx.q.weights[k as usize]);
+                }
+            }
+            for k in si..si + ds {
+                let t = &ctx.s.tokens.tokens[k as usize];
+                if t.flags & tessera_text::HAS_DIGIT != 0 {
+                    s_figures.insert(t.hash);
+                }
+                if credit > 0.0
+                    && let Some(slot) = sm.get_mut(k.wrapping_sub(s.start) as usize)
+                {
+                    *slot = slot.max(credit * ctx.s.weights[k as usize]);
+                }
+            }
+            qi += dq;
+            si += ds;
+        }
+    }
+    let fw = ctx.cfg.anchor_min_weight;
+    let mut c = Coverage {
+        q_weight: qm.iter().sum(),
+        s_weight: sm.iter().sum(),
+        q_count: qm.iter().filter(|&&v| v > 0.0).count() as u32,
+        number_mismatches: q_figures.symmetric_difference(&s_figures).count() as u32,
+        number_total: q_figures.union(&s_figures).count() as u32,
+        exact_trigrams,
+        ..Coverage::default()
+    };
+    for (k, m) in q.clone().zip(&qm) {
+        if ctx.q.weights[k as usize] < fw {
+            c.function_total += 1;
+            c.function_matched += u32::from(*m > 0.0);
+        }
+    }
+    for (k, m) in s.clone().zip(&sm) {
+        if ctx.s.weights[k as usize] < fw {
+            c.function_total += 1;
+            c.function_matched += u32::from(*m > 0.0);
+        }
+    }
+    c
+}
+
+/// How far before `i` its sentence starts, if within `limit` tokens.
+fn snap_start(t: &Tokens, i: u32, limit: u32) -> Option<u32> {
+    let mut k = i;
+    loop {
+        if t.tokens[k as usize].is_sentence_start() {
+            return Some(i - k);
+        }
+        if k == 0 || i - k >= limit {
+            return None;
+        }
+        k -= 1;
+    }
+}
+
+/// How far after `last` its sentence ends, if within `limit` tokens.
+fn snap_end(t: &Tokens, last: u32, limit: u32) -> Option<u32> {
+    let mut k = last;
+    loop {
+        if t.tokens[k as usize].is_sentence_end() {
+            return Some(k - last);
+        }
+        if k + 1 >= t.len() as u32 || k - last >= limit {
+            return None;
+        }
+        k += 1;
+    }
+}
+
+/// Moves passage ends to sentence boundaries when both texts have one
+/// within reach and the words skipped on each side are about as many.
+fn snap(ctx: &Ctx<'_>, q: &mut Range<u32>, s: &mut Range<u32>) {
+    let limit = ctx.cfg.snap_tokens;
+    if let (Some(dq), Some(ds)) = (
+        snap_start(ctx.q.tokens, q.start, limit),
+        snap_start(ctx.s.tokens, s.start, limit),
+    ) && dq.abs_diff(ds) <= 1
+        && (dq == ds || dq.min(ds) > 0)
+    {
+        q.start -= dq;
+        s.start -= ds;
+    }
+    if let (Some(dq), Some(ds)) = (
+        snap_end(ctx.q.tokens, q.end - 1, limit),
+        snap_end(ctx.s.tokens, s.end - 1, limit),
+    ) && dq.abs_diff(ds) <= 1
+        && (dq == ds || dq.min(ds) > 0)
+    {
+        q.end += dq;
+        s.end += ds;
+    }
+}
+
+/// Sum of the weights `w` of the tokens `r`.
+fn weight_sum(w: &[f32], r: &Range<u32>) -> f32 {
+    w[r.start as usize..r.end as usize].iter().sum()
+}
+
+/// Keeps, among passages that overlap in the query, the better ones.
+fn remove_query_overlaps(mut passages: Vec<Passage>) -> Vec<Passage> {
+    passages.sort_by(|a, b| {
+        b.matched_weight
+            .total_cmp(&a.matched_weight)
+            .then(a.q.start.cmp(&b.q.start))
+            .then(a.s.start.cmp(&b.s.start))
+    });
+    let mut kept: Vec<Passage> = Vec::new();
+    for p in passages {
+        if kept
+            .iter()
+            .all(|k| p.q.end <= k.q.start || k.q.end <= p.q.start)
+        {
+            kept.push(p);
+        }
+    }
+    kept.sort_by_key(|p| (p.q.start, p.s.start));
+    kept
+}
