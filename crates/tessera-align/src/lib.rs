@@ -68,7 +68,9 @@ pub use fuzzy::similarity;
 
 /// Tuning of the aligner. The defaults are what tessera ships with; they
 /// were chosen on the open development set and are deliberately round.
-#[derive(Debug, Clone, PartialEq)]
+/// Serializable, so a configuration can be saved, compared and set by
+/// name (`TraceConfig::set` in the `tessera` crate).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlignConfig {
     /// Least weight of a token to anchor a chain on its own.
     pub anchor_min_weight: f32,

@@ -3,7 +3,7 @@
 use tessera_align::AlignConfig;
 
 /// Tuning of a trace.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TraceConfig {
     /// The aligner's settings.
     pub align: AlignConfig,
@@ -40,45 +40,75 @@ impl Default for TraceConfig {
 impl TraceConfig {
     /// Sets one parameter by name (`max_candidates`, or any field of
     /// [`AlignConfig`] such as `min_score`), for experiments and tuning.
+    /// The value is read as the parameter's type; an unknown name is
+    /// refused with the list of known ones.
     pub fn set(&mut self, key: &str, value: &str) -> std::result::Result<(), String> {
-        fn p<T: std::str::FromStr>(key: &str, v: &str) -> std::result::Result<T, String> {
-            v.parse().map_err(|_| format!("{key}: cannot use {v:?}"))
-        }
-        let a = &mut self.align;
-        match key {
-            "max_candidates" => self.max_candidates = p(key, value)?,
-            "min_shared_ngrams" => self.min_shared_ngrams = p(key, value)?,
-            "max_df_ratio" => self.max_df_ratio = p(key, value)?,
-            "min_df_cap" => self.min_df_cap = p(key, value)?,
-            "alternative_overlap" => self.alternative_overlap = p(key, value)?,
-            "hit_window" => self.hit_window = p(key, value)?,
-            "anchor_min_weight" => a.anchor_min_weight = p(key, value)?,
-            "anchor_max_occurrences" => a.anchor_max_occurrences = p(key, value)?,
-            "max_gap" => a.max_gap = p(key, value)?,
-            "chain_skew_cost" => a.chain_skew_cost = p(key, value)?,
-            "chain_gap_cost" => a.chain_gap_cost = p(key, value)?,
-            "min_chain_weight" => a.min_chain_weight = p(key, value)?,
-            "sub_cost" => a.sub_cost = p(key, value)?,
-            "gap_open" => a.gap_open = p(key, value)?,
-            "gap_extend" => a.gap_extend = p(key, value)?,
-            "fuzzy_min_len" => a.fuzzy_min_len = p(key, value)?,
-            "fuzzy_min_similarity" => a.fuzzy_min_similarity = p(key, value)?,
-            "fuzzy_factor" => a.fuzzy_factor = p(key, value)?,
-            "max_extension" => a.max_extension = p(key, value)?,
-            "boundary_bonus" => a.boundary_bonus = p(key, value)?,
-            "merge_gap" => a.merge_gap = p(key, value)?,
-            "snap_tokens" => a.snap_tokens = p(key, value)?,
-            "min_passage_weight" => a.min_passage_weight = p(key, value)?,
-            "min_passage_tokens" => a.min_passage_tokens = p(key, value)?,
-            "min_score" => a.min_score = p(key, value)?,
-            "number_sub_penalty" => a.number_sub_penalty = p(key, value)?,
-            "min_skeleton" => a.min_skeleton = p(key, value)?,
-            "skeleton_exempt_score" => a.skeleton_exempt_score = p(key, value)?,
-            "min_exact_trigrams" => a.min_exact_trigrams = p(key, value)?,
-            "template_min_figures" => a.template_min_figures = p(key, value)?,
-            "template_mismatch_share" => a.template_mismatch_share = p(key, value)?,
-            _ => return Err(format!("unknown parameter {key:?}")),
-        }
+        let mut tree = serde_json::to_value(&*self).map_err(|e| e.to_string())?;
+        let slot = match tree.get(key) {
+            Some(v) if !v.is_object() => tree.get_mut(key),
+            _ => tree.get_mut("align").and_then(|a| a.get_mut(key)),
+        };
+        let Some(slot) = slot else {
+            return Err(format!(
+                "unknown parameter {key:?} (known: {})",
+                TraceConfig::keys().join(", ")
+            ));
+        };
+        let parsed: serde_json::Value =
+            serde_json::from_str(value).map_err(|_| format!("{key}: cannot use {value:?}"))?;
+        *slot = parsed;
+        *self = serde_json::from_value(tree).map_err(|_| format!("{key}: cannot use {value:?}"))?;
         Ok(())
+    }
+
+    /// The names [`TraceConfig::set`] accepts.
+    pub fn keys() -> Vec<String> {
+        let tree = serde_json::to_value(TraceConfig::default()).unwrap_or_default();
+        let mut keys = Vec::new();
+        if let Some(top) = tree.as_object() {
+            for (k, v) in top {
+                match v.as_object() {
+                    Some(inner) => keys.extend(inner.keys().cloned()),
+                    None => keys.push(k.clone()),
+                }
+            }
+        }
+        keys.sort();
+        keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_set_by_name() {
+        let mut c = TraceConfig::default();
+        c.set("max_candidates", "80").expect("set");
+        c.set("min_score", "0.5").expect("set");
+        c.set("fuzzy_min_len", "6").expect("set");
+        assert_eq!(c.max_candidates, 80);
+        assert_eq!(c.align.min_score, 0.5);
+        assert_eq!(c.align.fuzzy_min_len, 6);
+        let e = c.set("min_scor", "0.5").expect_err("unknown");
+        assert!(
+            e.contains("min_score") && e.contains("max_candidates"),
+            "{e}"
+        );
+        let e = c.set("max_candidates", "many").expect_err("not a number");
+        assert!(e.contains("max_candidates"), "{e}");
+        let e = c.set("max_candidates", "-3").expect_err("negative");
+        assert!(e.contains("max_candidates"), "{e}");
+        // Every key listed can be set to its own value.
+        let d = TraceConfig::default();
+        let tree = serde_json::to_value(&d).expect("json");
+        for k in TraceConfig::keys() {
+            let v = tree.get(&k).or_else(|| tree["align"].get(&k)).expect("key");
+            let mut c = TraceConfig::default();
+            c.set(&k, &v.to_string()).expect("set");
+            assert_eq!(c, d, "{k}");
+        }
+        assert!(TraceConfig::keys().len() >= 30);
     }
 }
