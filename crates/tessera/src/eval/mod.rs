@@ -92,6 +92,7 @@ pub mod gold;
 mod lines;
 pub mod measures;
 pub mod pan;
+mod run;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -100,6 +101,7 @@ use std::path::{Path, PathBuf};
 pub use crate::eval::gold::{read_jsonl_detections, write_jsonl_detections};
 pub use crate::eval::measures::evaluate;
 pub use crate::eval::pan::{PAN_SRC_DIR, PAN_SUSP_DIR, read_pan_detections, write_pan_detections};
+pub use crate::eval::run::{detect, to_det};
 
 /// A half-open span `[offset, offset + length)` of a text, in Unicode code points.
 #[derive(
