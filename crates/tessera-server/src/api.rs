@@ -11,9 +11,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use tessera::AddOptions;
 use tessera::Query as TraceQuery;
-use tessera::index::{DuplicatePolicy, IndexWriter, WriterOptions};
-use tessera::ingest::{IngestOptions, Skipped, ingest_jsonl};
+use tessera::index::DuplicatePolicy;
+use tessera::ingest::Skipped;
 use tessera::report::TraceReport;
 
 use crate::AppState;
@@ -337,29 +338,15 @@ async fn add_documents(
     let st2 = Arc::clone(&st);
     let resp = blocking(move || {
         let _guard = guard;
-        let opts = WriterOptions {
+        let opts = AddOptions {
             duplicates,
-            ..WriterOptions::default()
-        };
-        let mut w = IndexWriter::open_from(st2.engine().index(), opts)?;
-        let report = match ingest_jsonl(
-            &mut w,
-            "request body",
-            &bytes[..],
-            &IngestOptions::default(),
             strict,
-        ) {
-            Err(tessera::Error::BadRecord(s)) => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_document",
-                    format!("{s} (strict: nothing was added)"),
-                ));
-            }
-            other => other?,
+            ..AddOptions::default()
         };
-        w.commit()?;
-        let index = w.index().reopen()?;
+        let report = st2
+            .collection
+            .add_jsonl("request body", &bytes[..], &opts)?;
+        let index = st2.collection.engine();
         let resp = WriteResponse {
             added: report.added,
             replaced: report.replaced,
@@ -367,10 +354,10 @@ async fn add_documents(
             skipped: report.skipped,
             rejected_duplicates: report.rejected_duplicates,
             skipped_records: report.skipped_records,
-            documents: index.num_docs(),
-            generation: index.manifest().generation,
+            documents: index.index().num_docs(),
+            generation: index.index().manifest().generation,
         };
-        st2.publish(index);
+        st2.published();
         Ok(resp)
     })
     .await?;
@@ -427,10 +414,8 @@ async fn delete_document(
     let st2 = Arc::clone(&st);
     let resp = blocking(move || {
         let _guard = guard;
-        let mut w = IndexWriter::open_from(st2.engine().index(), WriterOptions::default())?;
-        let deleted = w.delete(std::slice::from_ref(&id))?;
-        w.commit()?;
-        let index = w.index().reopen()?;
+        let deleted = st2.collection.delete(std::slice::from_ref(&id), false)?;
+        let index = st2.collection.engine();
         let resp = WriteResponse {
             added: 0,
             replaced: 0,
@@ -438,10 +423,10 @@ async fn delete_document(
             skipped: 0,
             rejected_duplicates: 0,
             skipped_records: Vec::new(),
-            documents: index.num_docs(),
-            generation: index.manifest().generation,
+            documents: index.index().num_docs(),
+            generation: index.index().manifest().generation,
         };
-        st2.publish(index);
+        st2.published();
         Ok(resp)
     })
     .await?;

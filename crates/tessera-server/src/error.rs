@@ -44,6 +44,11 @@ impl From<tessera::Error> for ApiError {
                 ApiError::not_found(format!("document {id:?} is not in the index"))
             }
             tessera::Error::Index(e) => e.into(),
+            tessera::Error::BadRecord(s) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_document",
+                format!("{s} (strict: nothing was added)"),
+            ),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -34,11 +34,10 @@ mod metrics;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tessera::index::{Index, IndexSettings, IndexWriter, WriterOptions};
-use tessera::{Engine, TraceConfig};
+use tessera::{Collection, Engine, TraceConfig};
 
 pub use error::ApiError;
 
@@ -85,7 +84,7 @@ impl Config {
 #[derive(Debug)]
 pub(crate) struct AppState {
     pub(crate) cfg: Config,
-    engine: RwLock<Arc<Engine>>,
+    pub(crate) collection: Collection,
     pub(crate) writes: Arc<tokio::sync::Mutex<()>>,
     pub(crate) traces: Arc<tokio::sync::Semaphore>,
     pub(crate) metrics: metrics::Metrics,
@@ -94,20 +93,13 @@ pub(crate) struct AppState {
 impl AppState {
     /// The last committed snapshot.
     pub(crate) fn engine(&self) -> Arc<Engine> {
-        match self.engine.read() {
-            Ok(g) => Arc::clone(&g),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.collection.engine()
     }
 
-    /// Publishes a new snapshot after a commit.
-    pub(crate) fn publish(&self, index: Index) {
-        let engine = Arc::new(Engine::new(index, self.cfg.trace.clone()));
-        self.metrics.documents.set(engine.index().num_docs() as i64);
-        match self.engine.write() {
-            Ok(mut g) => *g = engine,
-            Err(poisoned) => *poisoned.into_inner() = engine,
-        }
+    /// Updates what depends on the snapshot after a write committed.
+    pub(crate) fn published(&self) {
+        let docs = self.collection.len();
+        self.metrics.documents.set(docs as i64);
     }
 }
 
@@ -117,7 +109,7 @@ impl AppState {
 pub enum ServeError {
     /// The index cannot be opened or created.
     #[error("cannot open the index: {0}")]
-    Index(#[from] tessera::index::Error),
+    Index(#[from] tessera::Error),
     /// The address cannot be bound, or the server failed.
     #[error("{addr}: {source}")]
     Io {
@@ -130,25 +122,17 @@ pub enum ServeError {
 
 /// Opens (or creates) the index and builds the shared state.
 fn state(cfg: Config) -> Result<Arc<AppState>, ServeError> {
-    if !cfg.index.join(tessera::index::MANIFEST).exists() {
-        // A new, empty index that documents can be added to over HTTP.
-        let w = IndexWriter::open_or_create(
-            &cfg.index,
-            IndexSettings::default(),
-            WriterOptions::default(),
-        )?;
-        drop(w);
-    }
-    let index = Index::open(&cfg.index)?;
+    // A new, empty index when the folder does not exist: documents can be
+    // added to it over HTTP.
+    let collection = Collection::open_or_create_with(&cfg.index, cfg.trace.clone())?;
     let metrics = metrics::Metrics::new();
-    metrics.documents.set(index.num_docs() as i64);
-    let engine = Arc::new(Engine::new(index, cfg.trace.clone()));
+    metrics.documents.set(collection.len() as i64);
     Ok(Arc::new(AppState {
         traces: Arc::new(tokio::sync::Semaphore::new(
             cfg.max_concurrent_traces.max(1),
         )),
         cfg,
-        engine: RwLock::new(engine),
+        collection,
         writes: Arc::new(tokio::sync::Mutex::new(())),
         metrics,
     }))

@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod collection;
 mod config;
 pub mod date;
 pub mod demo;
@@ -52,6 +53,7 @@ pub mod report;
 pub mod scan;
 mod weights;
 
+pub use collection::{AddOptions, Collection};
 pub use engine::{Engine, Query, TraceConfig, align_pair};
 pub use error::{Error, Result};
 pub use tessera_align::AlignConfig;
