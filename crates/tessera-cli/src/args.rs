@@ -90,8 +90,8 @@ impl InputArgs {
     }
 }
 
-/// Parses sizes such as `16MiB`, `500KB`, `2G` or `100000` into bytes.
-pub fn parse_size(s: &str) -> Result<usize, String> {
+/// Splits `12.5 MiB` into the number and the unit after it.
+fn number_and_unit<'a>(s: &'a str, what: &str, example: &str) -> Result<(f64, &'a str), String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -99,8 +99,14 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("{s:?} is not a size (try 16MiB)"))?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        .map_err(|_| format!("{s:?} is not a {what} (try {example})"))?;
+    Ok((n, unit.trim()))
+}
+
+/// Parses sizes such as `16MiB`, `500KB`, `2G` or `100000` into bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let (n, unit) = number_and_unit(s, "size", "16MiB")?;
+    let mult: f64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
         "kib" => 1024.0,
@@ -115,6 +121,19 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         }
     };
     Ok((n * mult) as usize)
+}
+
+/// Parses durations such as `30s`, `500ms`, `2m` or `1h` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (n, unit) = number_and_unit(s, "duration", "30s")?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown duration unit {other:?} (use ms, s, m, h)")),
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Expert settings of the aligner.
@@ -141,7 +160,18 @@ impl TuningArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_duration, parse_size};
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
+    }
 
     #[test]
     fn sizes() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
-use crate::args::{IndexArg, TuningArgs, parse_size};
+use crate::args::{IndexArg, TuningArgs, parse_duration, parse_size};
 use crate::{Global, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,26 +45,6 @@ pub struct ServeArgs {
     shutdown_after: Option<Duration>,
     #[command(flatten)]
     tuning: TuningArgs,
-}
-
-/// Parses durations such as `30s`, `500ms`, `2m` or `1h` (a bare number is seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (try 30s)"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        other => return Err(format!("unknown duration unit {other:?} (use ms, s, m, h)")),
-    };
-    Ok(Duration::from_secs_f64(secs))
 }
 
 pub fn run(a: ServeArgs, g: Global) -> Result<Outcome> {
@@ -106,20 +86,4 @@ pub fn run(a: ServeArgs, g: Global) -> Result<Outcome> {
         }
     }))?;
     Ok(Outcome::Done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3 fortnights").is_err());
-    }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tessera::AddOptions;
 use tessera::Query as TraceQuery;
 use tessera::index::DuplicatePolicy;
-use tessera::ingest::Skipped;
+use tessera::ingest::{IngestReport, Skipped};
 use tessera::report::TraceReport;
 
 use crate::AppState;
@@ -290,6 +290,40 @@ struct AddParams {
     strict: Option<bool>,
 }
 
+/// Waits for the turn to write (writes are serialized), at most the
+/// request timeout.
+async fn write_turn(st: &Shared) -> Result<tokio::sync::OwnedMutexGuard<()>, ApiError> {
+    tokio::time::timeout(st.cfg.request_timeout, Arc::clone(&st.writes).lock_owned())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "another write is still running; retry later",
+            )
+        })
+}
+
+impl AppState {
+    /// The answer of a committed write, after the new snapshot's figures
+    /// are published.
+    fn written(&self, report: IngestReport, deleted: u64) -> WriteResponse {
+        let engine = self.collection.engine();
+        let index = engine.index();
+        self.metrics.documents.set(index.num_docs() as i64);
+        WriteResponse {
+            added: report.added,
+            replaced: report.replaced,
+            deleted,
+            skipped: report.skipped,
+            rejected_duplicates: report.rejected_duplicates,
+            skipped_records: report.skipped_records,
+            documents: index.num_docs(),
+            generation: index.manifest().generation,
+        }
+    }
+}
+
 /// Answer of a write.
 #[derive(Debug, Serialize)]
 struct WriteResponse {
@@ -326,15 +360,7 @@ async fn add_documents(
             "the body holds no document (JSON Lines expected)",
         ));
     }
-    let guard = tokio::time::timeout(st.cfg.request_timeout, Arc::clone(&st.writes).lock_owned())
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "another write is still running; retry later",
-            )
-        })?;
+    let guard = write_turn(&st).await?;
     let st2 = Arc::clone(&st);
     let resp = blocking(move || {
         let _guard = guard;
@@ -346,19 +372,7 @@ async fn add_documents(
         let report = st2
             .collection
             .add_jsonl("request body", &bytes[..], &opts)?;
-        let index = st2.collection.engine();
-        let resp = WriteResponse {
-            added: report.added,
-            replaced: report.replaced,
-            deleted: 0,
-            skipped: report.skipped,
-            rejected_duplicates: report.rejected_duplicates,
-            skipped_records: report.skipped_records,
-            documents: index.index().num_docs(),
-            generation: index.index().manifest().generation,
-        };
-        st2.published();
-        Ok(resp)
+        Ok(st2.written(report, 0))
     })
     .await?;
     Ok(axum::Json(resp))
@@ -402,32 +416,12 @@ async fn delete_document(
     Path(id): Path<String>,
 ) -> Result<axum::Json<WriteResponse>, ApiError> {
     authorize(&st, &headers)?;
-    let guard = tokio::time::timeout(st.cfg.request_timeout, Arc::clone(&st.writes).lock_owned())
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "another write is still running; retry later",
-            )
-        })?;
+    let guard = write_turn(&st).await?;
     let st2 = Arc::clone(&st);
     let resp = blocking(move || {
         let _guard = guard;
         let deleted = st2.collection.delete(std::slice::from_ref(&id), false)?;
-        let index = st2.collection.engine();
-        let resp = WriteResponse {
-            added: 0,
-            replaced: 0,
-            deleted,
-            skipped: 0,
-            rejected_duplicates: 0,
-            skipped_records: Vec::new(),
-            documents: index.index().num_docs(),
-            generation: index.index().manifest().generation,
-        };
-        st2.published();
-        Ok(resp)
+        Ok(st2.written(IngestReport::default(), deleted))
     })
     .await?;
     Ok(axum::Json(resp))

@@ -95,12 +95,6 @@ impl AppState {
     pub(crate) fn engine(&self) -> Arc<Engine> {
         self.collection.engine()
     }
-
-    /// Updates what depends on the snapshot after a write committed.
-    pub(crate) fn published(&self) {
-        let docs = self.collection.len();
-        self.metrics.documents.set(docs as i64);
-    }
 }
 
 /// Errors starting a server.
