@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod candidates;
 pub mod date;
 pub mod demo;
 mod engine;

@@ -48,6 +48,7 @@ use tessera_fingerprint::minhash::{MinHasher, band_keys, jaccard_sorted};
 use tessera_fingerprint::ngram_hashes;
 use tessera_index::{DocAddr, Index};
 
+use crate::candidates::{Ranking, distinct_ngrams};
 use crate::engine::{Analysed, Engine, Query, TraceConfig};
 use crate::error::{Error, Result};
 use crate::report::{Detection, Edit, EditOp};
@@ -500,15 +501,7 @@ fn scan_candidates(
     cfg: &ScanConfig,
     keep: impl Fn(u32, bool) -> bool,
 ) -> Vec<(u32, Vec<u32>)> {
-    let fp = engine.index().analyzer().fingerprinter();
-    let mut grams: Vec<(u64, u32)> = fp
-        .all_ngrams(&tokens.hashes())
-        .into_iter()
-        .enumerate()
-        .map(|(pos, h)| (h, pos as u32))
-        .collect();
-    grams.sort_unstable();
-    grams.dedup_by_key(|g| g.0);
+    let grams = distinct_ngrams(engine.index().analyzer().fingerprinter(), tokens);
     let cap = f64::from(cfg.max_df.max(2));
     // (document, position of the shared n-gram, its weight).
     let mut hits: Vec<(u32, u32, f64)> = Vec::new();
@@ -529,30 +522,14 @@ fn scan_candidates(
                 .map(|&b| (b, pos, w)),
         );
     }
+    // Each document's weights are summed in query order.
     hits.sort_unstable_by_key(|a| (a.0, a.1));
-    let window = cfg.hit_window;
-    let mut ranked: Vec<(u32, f64, Vec<u32>)> = Vec::new();
-    for group in hits.chunk_by(|a, b| a.0 == b.0) {
-        // The most hits within any `window` consecutive tokens: a copied
-        // passage concentrates them, a shared topic scatters them.
-        let (mut lo, mut best) = (0usize, 0usize);
-        for hi in 0..group.len() {
-            while window > 0 && group[hi].1 - group[lo].1 >= window {
-                lo += 1;
-            }
-            best = best.max(hi - lo + 1);
-        }
-        if best as u32 >= cfg.min_shared {
-            ranked.push((
-                group[0].0,
-                group.iter().map(|x| x.2).sum(),
-                group.iter().map(|x| x.1).collect(),
-            ));
-        }
+    Ranking {
+        min_shared: cfg.min_shared,
+        window: cfg.hit_window,
+        max: cfg.max_candidates,
     }
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(cfg.max_candidates);
-    ranked.into_iter().map(|(b, _, hits)| (b, hits)).collect()
+    .rank(&hits)
 }
 
 /// The pair stage for documents `range`: each traced against earlier ones.
