@@ -60,13 +60,13 @@ impl Progress for Bars {
 #[derive(Debug, Args)]
 pub struct ScanOptions {
     /// Bigrams in more documents than this are not used to pair documents.
-    #[arg(long, default_value_t = ScanConfig::default().max_df)]
+    #[arg(long, default_value_t = ScanConfig::default().trace.min_df_cap)]
     max_df: u32,
     /// Least number of shared bigrams of a candidate pair.
-    #[arg(long, default_value_t = ScanConfig::default().min_shared)]
+    #[arg(long, default_value_t = ScanConfig::default().trace.min_shared_ngrams)]
     min_shared: u32,
     /// Most candidate sources aligned per document.
-    #[arg(long, default_value_t = ScanConfig::default().max_candidates)]
+    #[arg(long, default_value_t = ScanConfig::default().trace.max_candidates)]
     max_candidates: usize,
     /// Least Jaccard similarity of word 5-gram sets for near-duplicates.
     #[arg(long, default_value_t = ScanConfig::default().neardup_jaccard)]
@@ -82,17 +82,20 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
+    /// The scan's settings; of `--set`, the aligner's settings are used
+    /// (the candidate search has its own options).
     fn config(&self) -> Result<ScanConfig> {
-        Ok(ScanConfig {
-            trace: self.tuning.config()?,
-            max_df: self.max_df.max(2),
-            min_shared: self.min_shared.max(1),
-            max_candidates: self.max_candidates.max(1),
+        let mut cfg = ScanConfig {
             neardup_jaccard: self.neardup_jaccard,
-            min_cluster_size: self.min_cluster_size.max(2),
+            min_cluster_size: self.min_cluster_size,
             memory_budget: self.memory,
             ..ScanConfig::default()
-        })
+        };
+        cfg.trace.align = self.tuning.config()?.align;
+        cfg.trace.min_df_cap = self.max_df;
+        cfg.trace.min_shared_ngrams = self.min_shared;
+        cfg.trace.max_candidates = self.max_candidates;
+        Ok(cfg.validated())
     }
 }
 
