@@ -38,13 +38,15 @@
 //! (what is kept between stages and runs), `aggregate.rs` (aggregation),
 //! which feeds one accumulator per table (`pairs_table.rs`, `clusters.rs`,
 //! `graph.rs`, `spin.rs`; `neardup_clusters` comes from `neardup.rs`), all
-//! written through `output.rs`. `extsort.rs` is the external sort.
+//! written through `output.rs`. `extsort.rs` is the external sort;
+//! `dedup.rs` is `tessera dedup`.
 
 mod aggregate;
 mod candidates;
 mod checkpoint;
 mod clusters;
 mod config;
+mod dedup;
 mod docs;
 mod extsort;
 mod grams;
@@ -72,6 +74,7 @@ use neardup::neardups;
 use pairs::PairStage;
 
 pub use config::ScanConfig;
+pub use dedup::{DedupSummary, dedup};
 pub use graph::GraphEdge;
 pub use neardup::{NearDupCluster, near_duplicates};
 
