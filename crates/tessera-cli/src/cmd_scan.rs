@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
-use tessera::index::{Index, IndexSettings, IndexWriter, WriterOptions};
+use tessera::index::{IndexSettings, IndexWriter, WriterOptions};
 use tessera::scan::{Progress, ScanConfig, ScanSummary};
 
 use crate::args::{InputArgs, TuningArgs, parse_size};
@@ -59,13 +59,13 @@ impl Progress for Bars {
 #[derive(Debug, Args)]
 pub struct ScanOptions {
     /// Bigrams in more documents than this are not used to pair documents.
-    #[arg(long, default_value_t = ScanConfig::default().max_df)]
+    #[arg(long, default_value_t = ScanConfig::default().trace.min_df_cap)]
     max_df: u32,
     /// Least number of shared bigrams of a candidate pair.
-    #[arg(long, default_value_t = ScanConfig::default().min_shared)]
+    #[arg(long, default_value_t = ScanConfig::default().trace.min_shared_ngrams)]
     min_shared: u32,
     /// Most candidate sources aligned per document.
-    #[arg(long, default_value_t = ScanConfig::default().max_candidates)]
+    #[arg(long, default_value_t = ScanConfig::default().trace.max_candidates)]
     max_candidates: usize,
     /// Least Jaccard similarity of word 5-gram sets for near-duplicates.
     #[arg(long, default_value_t = ScanConfig::default().neardup_jaccard)]
@@ -81,17 +81,20 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
+    /// The scan's settings; of `--set`, the aligner's settings are used
+    /// (the candidate search has its own options).
     fn config(&self) -> Result<ScanConfig> {
-        Ok(ScanConfig {
-            trace: self.tuning.config()?,
-            max_df: self.max_df.max(2),
-            min_shared: self.min_shared.max(1),
-            max_candidates: self.max_candidates.max(1),
+        let mut cfg = ScanConfig {
             neardup_jaccard: self.neardup_jaccard,
-            min_cluster_size: self.min_cluster_size.max(2),
+            min_cluster_size: self.min_cluster_size,
             memory_budget: self.memory,
             ..ScanConfig::default()
-        })
+        };
+        cfg.trace.align = self.tuning.config()?.align;
+        cfg.trace.min_df_cap = self.max_df;
+        cfg.trace.min_shared_ngrams = self.min_shared;
+        cfg.trace.max_candidates = self.max_candidates;
+        Ok(cfg.validated())
     }
 }
 
@@ -295,16 +298,6 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
             dir
         }
     };
-    let bars = Bars::new(g.quiet);
-    let clusters =
-        tessera::scan::near_duplicates(&index_dir, &tmp.path().join("work"), &cfg, &bars)?;
-    let mut cluster_of = std::collections::HashMap::new();
-    for (k, c) in clusters.iter().enumerate() {
-        for (pos, id) in c.members.iter().enumerate() {
-            cluster_of.insert(id.clone(), (k, pos == 0, c.members[0].clone()));
-        }
-    }
-    let index = Index::open(&index_dir)?;
     // A file is written under a temporary name and renamed when complete.
     let to_stdout = a.out.as_os_str() == "-";
     let mut tmp_name = a.out.clone().into_os_string();
@@ -319,44 +312,8 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
         )
     };
     let mut w = BufWriter::new(sink);
-    let (mut kept, mut dropped) = (0u64, 0u64);
-    for addr in index.live_docs() {
-        let meta = index.meta(addr)?;
-        let text = index.text(addr)?;
-        let membership = cluster_of.get(&meta.id);
-        if !a.annotate && membership.is_some_and(|m| !m.1) {
-            dropped += 1;
-            continue;
-        }
-        let mut obj = serde_json::Map::new();
-        obj.insert("id".into(), meta.id.clone().into());
-        for (k, v) in [
-            ("title", &meta.title),
-            ("outlet", &meta.outlet),
-            ("url", &meta.url),
-            ("date", &meta.date),
-        ] {
-            if let Some(v) = v {
-                obj.insert(k.into(), v.clone().into());
-            }
-        }
-        for (k, v) in &meta.extra {
-            obj.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-        if a.annotate {
-            obj.insert("neardup_cluster".into(), membership.map(|m| m.0).into());
-            obj.insert(
-                "neardup_representative".into(),
-                membership.map(|m| m.2.clone()).into(),
-            );
-        }
-        obj.insert("text".into(), text.into());
-        serde_json::to_writer(&mut w, &serde_json::Value::Object(obj))?;
-        w.write_all(b"\n")?;
-        kept += 1;
-    }
-    w.flush()
-        .with_context(|| format!("cannot write {}", a.out.display()))?;
+    let bars = Bars::new(g.quiet);
+    let s = tessera::scan::dedup(&index_dir, &cfg, a.annotate, &bars, &mut w, &a.out)?;
     drop(w);
     if !to_stdout {
         std::fs::rename(&tmp_out, &a.out)
@@ -365,14 +322,13 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
     if !g.quiet {
         if a.annotate {
             eprintln!(
-                "annotated {kept} documents: {} near-duplicate clusters hold {} of them",
-                clusters.len(),
-                cluster_of.len()
+                "annotated {} documents: {} near-duplicate clusters hold {} of them",
+                s.kept, s.clusters, s.clustered
             );
         } else {
             eprintln!(
-                "kept {kept} documents, dropped {dropped} near-duplicate copies ({} clusters; each keeps its earliest document)",
-                clusters.len()
+                "kept {} documents, dropped {} near-duplicate copies ({} clusters; each keeps its earliest document)",
+                s.kept, s.dropped, s.clusters
             );
         }
     }

@@ -13,7 +13,6 @@
 //!    of it; the others are the detections. Each detection names its
 //!    earliest-dated source among itself and its alternatives.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,6 +20,7 @@ use rayon::prelude::*;
 use tessera_align::{Passage, align};
 use tessera_index::{Analyzer, DocAddr, DocMeta, Document, Index, IndexSettings};
 
+use crate::candidates::{Ranking, distinct_ngrams};
 pub use crate::config::TraceConfig;
 use crate::error::{Error, Result};
 pub(crate) use crate::prepared::Analysed;
@@ -111,19 +111,12 @@ impl Engine {
 
     /// Candidate sources of a tokenized article, best first.
     fn candidates(&self, q: &Prepared<'_>, keep: &dyn Fn(DocAddr) -> bool) -> Result<Vec<DocAddr>> {
-        let fp = self.index.analyzer().fingerprinter();
-        // Each distinct n-gram with the position of its first occurrence.
-        let mut grams: Vec<(u64, u32)> = fp
-            .all_ngrams(&q.tokens.hashes())
-            .into_iter()
-            .enumerate()
-            .map(|(pos, h)| (h, pos as u32))
-            .collect();
-        grams.sort_unstable();
-        grams.dedup_by_key(|g| g.0);
+        let grams = distinct_ngrams(self.index.analyzer().fingerprinter(), &q.tokens);
         let n = self.index.num_docs().max(1) as f64;
         let cap = ((n * self.config.max_df_ratio) as u32).max(self.config.min_df_cap);
-        let mut scores: HashMap<DocAddr, (f64, Vec<u32>)> = HashMap::new();
+        // (document, query position of the shared n-gram, its weight), in
+        // n-gram order.
+        let mut hits: Vec<(DocAddr, u32, f64)> = Vec::new();
         let mut postings = Vec::new();
         for (h, pos) in grams {
             postings.clear();
@@ -132,38 +125,16 @@ impl Engine {
                 continue;
             }
             let w = (1.0 + n / f64::from(df)).ln();
-            for &a in &postings {
-                if keep(a) {
-                    let e = scores.entry(a).or_insert((0.0, Vec::new()));
-                    e.0 += w;
-                    e.1.push(pos);
-                }
-            }
+            hits.extend(postings.iter().filter(|&&a| keep(a)).map(|&a| (a, pos, w)));
         }
-        let window = self.config.hit_window;
-        let enough = |hits: &mut Vec<u32>| -> bool {
-            if window == 0 {
-                return hits.len() as u32 >= self.config.min_shared_ngrams;
-            }
-            // The most hits within any `window` consecutive query tokens:
-            // a copied passage concentrates them, a shared topic scatters.
-            hits.sort_unstable();
-            let (mut lo, mut best) = (0, 0);
-            for hi in 0..hits.len() {
-                while hits[hi] - hits[lo] >= window {
-                    lo += 1;
-                }
-                best = best.max(hi - lo + 1);
-            }
-            best as u32 >= self.config.min_shared_ngrams
+        // A stable sort: each document's weights are summed in n-gram order.
+        hits.sort_by_key(|h| h.0);
+        let ranking = Ranking {
+            min_shared: self.config.min_shared_ngrams,
+            window: self.config.hit_window,
+            max: self.config.max_candidates,
         };
-        let mut ranked: Vec<(DocAddr, f64)> = scores
-            .into_iter()
-            .filter_map(|(a, (s, mut hits))| enough(&mut hits).then_some((a, s)))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(self.config.max_candidates);
-        Ok(ranked.into_iter().map(|(a, _)| a).collect())
+        Ok(ranking.rank(&hits).into_iter().map(|(a, _)| a).collect())
     }
 
     /// Traces one article.

@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod candidates;
 mod collection;
 mod config;
 pub mod date;

@@ -1,5 +1,5 @@
-//! Writing scan results: every table both as JSON Lines and as Parquet,
-//! the copy graph also as CSV and GraphML.
+//! Writing scan results: every table both as JSON Lines and as Parquet
+//! (the copy graph's CSV and GraphML are written by `graph.rs`).
 //!
 //! Rows are JSON objects. The JSON Lines file gets them whole; the Parquet
 //! file gets one flat column per schema field (nested values, such as a
@@ -287,108 +287,6 @@ impl TableWriter {
     }
 }
 
-/// A node or edge attribute for GraphML.
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// One edge of the outlet copy graph.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct GraphEdge {
-    /// The outlet copied from (publishing the earlier document).
-    pub source_outlet: String,
-    /// The outlet that copied.
-    pub copy_outlet: String,
-    /// Passage pairs.
-    pub passages: u64,
-    /// Code points copied (copy side).
-    pub chars: u64,
-    /// Documents of the copying outlet involved.
-    pub copy_documents: u64,
-    /// Median delay between source and copy, in seconds, when both are dated.
-    pub median_delay_seconds: Option<i64>,
-    /// Whether source and copy belong to the same outlet.
-    pub same_outlet: bool,
-}
-
-/// Writes the copy graph as `copy_graph.csv` and `copy_graph.graphml`.
-pub(crate) fn write_graph(
-    dir: &Path,
-    edges: &[GraphEdge],
-    outlet_docs: &[(String, u64)],
-) -> Result<()> {
-    let csv_path = dir.join("copy_graph.csv");
-    let mut csv = String::from(
-        "source_outlet,copy_outlet,passages,chars,copy_documents,median_delay_seconds,same_outlet\n",
-    );
-    for e in edges {
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            csv_field(&e.source_outlet),
-            csv_field(&e.copy_outlet),
-            e.passages,
-            e.chars,
-            e.copy_documents,
-            e.median_delay_seconds
-                .map_or(String::new(), |d| d.to_string()),
-            e.same_outlet
-        ));
-    }
-    write_atomic(&csv_path, csv.as_bytes())?;
-    let mut g = String::from(concat!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-        "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
-        "  <key id=\"documents\" for=\"node\" attr.name=\"documents\" attr.type=\"long\"/>\n",
-        "  <key id=\"passages\" for=\"edge\" attr.name=\"passages\" attr.type=\"long\"/>\n",
-        "  <key id=\"chars\" for=\"edge\" attr.name=\"chars\" attr.type=\"long\"/>\n",
-        "  <key id=\"copy_documents\" for=\"edge\" attr.name=\"copy_documents\" attr.type=\"long\"/>\n",
-        "  <key id=\"median_delay_seconds\" for=\"edge\" attr.name=\"median_delay_seconds\" attr.type=\"long\"/>\n",
-        "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n",
-        "  <graph id=\"copies\" edgedefault=\"directed\">\n"
-    ));
-    for (outlet, docs) in outlet_docs {
-        g.push_str(&format!(
-            "    <node id=\"{}\"><data key=\"documents\">{docs}</data></node>\n",
-            xml_escape(outlet)
-        ));
-    }
-    for (k, e) in edges.iter().enumerate() {
-        g.push_str(&format!(
-            "    <edge id=\"e{k}\" source=\"{}\" target=\"{}\"><data key=\"passages\">{}</data><data key=\"chars\">{}</data><data key=\"copy_documents\">{}</data>{}<data key=\"weight\">{}</data></edge>\n",
-            xml_escape(&e.source_outlet),
-            xml_escape(&e.copy_outlet),
-            e.passages,
-            e.chars,
-            e.copy_documents,
-            e.median_delay_seconds
-                .map_or(String::new(), |d| format!("<data key=\"median_delay_seconds\">{d}</data>")),
-            e.passages
-        ));
-    }
-    g.push_str("  </graph>\n</graphml>\n");
-    write_atomic(&dir.join("copy_graph.graphml"), g.as_bytes())
-}
-
 /// Writes a file under a temporary name and renames it.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
@@ -440,33 +338,5 @@ mod tests {
         let jsonl = std::fs::read_to_string(dir.path().join("t.jsonl")).expect("jsonl");
         assert_eq!(jsonl.lines().count(), 10);
         assert!(!dir.path().join("t.parquet.tmp").exists());
-    }
-
-    #[test]
-    fn graph_files_escape_names() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let edges = vec![GraphEdge {
-            source_outlet: "A & \"B\"".into(),
-            copy_outlet: "C,D".into(),
-            passages: 3,
-            chars: 400,
-            copy_documents: 2,
-            median_delay_seconds: Some(60),
-            same_outlet: false,
-        }];
-        write_graph(
-            dir.path(),
-            &edges,
-            &[("A & \"B\"".into(), 5), ("C,D".into(), 2)],
-        )
-        .expect("graph");
-        let csv = std::fs::read_to_string(dir.path().join("copy_graph.csv")).expect("csv");
-        assert!(
-            csv.contains("A & \"\"B\"\"") && csv.contains("\"C,D\""),
-            "{csv}"
-        );
-        let g = std::fs::read_to_string(dir.path().join("copy_graph.graphml")).expect("graphml");
-        assert!(g.contains("A &amp; &quot;B&quot;"), "{g}");
-        assert!(g.contains("edgedefault=\"directed\""));
     }
 }

@@ -1,3 +1,7 @@
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
 use super::*;
 use tessera_index::{DocMeta, Document, IndexSettings, IndexWriter, WriterOptions};
 
@@ -263,10 +267,8 @@ fn an_interrupted_scan_resumes_without_redoing_stages() {
     );
     assert_eq!(outputs(&out), before);
     // Another configuration starts over.
-    let other = ScanConfig {
-        min_shared: 4,
-        ..cfg
-    };
+    let mut other = cfg.clone();
+    other.trace.min_shared_ngrams = 4;
     let third = scan(&idx, &out, &other, &Quiet).expect("scan");
     assert!(third.resumed.is_empty(), "{:?}", third.resumed);
 }

@@ -1,0 +1,195 @@
+//! The spin tables: `spin_patterns`, substitutions seen twice or more
+//! (`Russia` → `Russian Federation`) with the outlets that use them most,
+//! and `spin_scores`, each reusing document's aligned and substituted
+//! words and their ratio. A substitution is spin when it rewords text;
+//! changed figures are not.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::ScanSummary;
+use super::docs::Docs;
+use super::output::{Cell, ColType, TableWriter};
+use crate::error::{Error, Result};
+use crate::report::{Detection, Edit, EditOp};
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn words(s: &str) -> u64 {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count() as u64
+}
+
+/// Whether a substitution rewords text (updated figures are not spin).
+fn is_spin(e: &Edit) -> bool {
+    e.op == EditOp::Sub
+        && (e.query.chars().any(char::is_alphabetic) || e.source.chars().any(char::is_alphabetic))
+        && collapse(&e.query).to_lowercase() != collapse(&e.source).to_lowercase()
+}
+
+/// A pair's aligned and substituted words, and its spin substitutions
+/// (source, copy), whitespace collapsed.
+pub(super) fn measure(d: &Detection) -> ((u64, u64), Vec<(String, String)>) {
+    let sub_words: u64 = d
+        .edits
+        .iter()
+        .filter(|x| x.op == EditOp::Sub)
+        .map(|x| words(&x.query))
+        .sum();
+    let patterns = d
+        .edits
+        .iter()
+        .filter(|x| is_spin(x))
+        .map(|x| (collapse(&x.source), collapse(&x.query)))
+        .collect();
+    (
+        (u64::from(d.matched_words) + sub_words, sub_words),
+        patterns,
+    )
+}
+
+#[derive(Debug, Default)]
+struct Pattern {
+    count: u64,
+    /// Uses by outlet (most patterns have one or two: a list, not a map).
+    outlets: Vec<(u32, u64)>,
+}
+
+/// Substitution patterns and words per copying document, as pairs come.
+#[derive(Default)]
+pub(super) struct Spin {
+    // Keys are mostly unique strings: a fast hash (xxh3, not SipHash).
+    patterns: HashMap<(String, String), Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
+    /// Per copy document: aligned words, substituted words.
+    scores: BTreeMap<u32, (u64, u64)>,
+}
+
+#[derive(Serialize)]
+struct TopOutlet<'a> {
+    outlet: &'a str,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct PatternOut<'a> {
+    source: &'a str,
+    copy: &'a str,
+    count: u64,
+    outlets: usize,
+    top_outlets: Vec<TopOutlet<'a>>,
+}
+
+impl Spin {
+    /// A pair copied by document `q`: its aligned and substituted words.
+    pub(super) fn add_words(&mut self, q: u32, (aligned, substituted): (u64, u64)) {
+        let acc = self.scores.entry(q).or_default();
+        acc.0 += aligned;
+        acc.1 += substituted;
+    }
+
+    /// A spin substitution used by outlet `outlet`.
+    pub(super) fn add_pattern(&mut self, key: (String, String), outlet: u32) {
+        let p = self.patterns.entry(key).or_default();
+        p.count += 1;
+        match p.outlets.iter_mut().find(|x| x.0 == outlet) {
+            Some(x) => x.1 += 1,
+            None => p.outlets.push((outlet, 1)),
+        }
+    }
+
+    /// Writes `spin_patterns` and `spin_scores`.
+    pub(super) fn finish(self, docs: &Docs, out: &Path, summary: &mut ScanSummary) -> Result<()> {
+        summary.spin_patterns = write_patterns(self.patterns, docs, out)?;
+        write_scores(&self.scores, docs, out)
+    }
+}
+
+fn write_patterns(
+    patterns: HashMap<(String, String), Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
+    docs: &Docs,
+    out: &Path,
+) -> Result<u64> {
+    let mut pats: Vec<((String, String), Pattern)> =
+        patterns.into_iter().filter(|(_, p)| p.count >= 2).collect();
+    pats.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(&b.0)));
+    let mut pat_out = TableWriter::new(
+        out,
+        "spin_patterns",
+        &[
+            ("source", ColType::Str),
+            ("copy", ColType::Str),
+            ("count", ColType::I64),
+            ("outlets", ColType::I64),
+            ("top_outlets", ColType::Json),
+        ],
+    )?;
+    let mut line = Vec::new();
+    for ((source, copy), p) in &mut pats {
+        p.outlets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let row = PatternOut {
+            source,
+            copy,
+            count: p.count,
+            outlets: p.outlets.len(),
+            top_outlets: p
+                .outlets
+                .iter()
+                .take(5)
+                .map(|&(o, count)| TopOutlet {
+                    outlet: &docs.outlets[o as usize],
+                    count,
+                })
+                .collect(),
+        };
+        let top = serde_json::to_string(&row.top_outlets).unwrap_or_default();
+        line.clear();
+        serde_json::to_writer(&mut line, &row).map_err(|e| Error::io(out, e.into()))?;
+        line.push(b'\n');
+        pat_out.push_typed(
+            &line,
+            &[
+                Cell::Str(source),
+                Cell::Str(copy),
+                Cell::I64(p.count as i64),
+                Cell::I64(p.outlets.len() as i64),
+                Cell::Str(&top),
+            ],
+        )?;
+    }
+    pat_out.finish()
+}
+
+fn write_scores(scores: &BTreeMap<u32, (u64, u64)>, docs: &Docs, out: &Path) -> Result<()> {
+    let mut score_out = TableWriter::new(
+        out,
+        "spin_scores",
+        &[
+            ("id", ColType::Str),
+            ("outlet", ColType::OptStr),
+            ("date", ColType::OptStr),
+            ("aligned_words", ColType::I64),
+            ("substituted_words", ColType::I64),
+            ("spin_score", ColType::F64),
+        ],
+    )?;
+    for (&q, &(aligned, subs)) in scores {
+        let d = &docs.docs[q as usize];
+        let score = if aligned > 0 {
+            subs as f64 / aligned as f64
+        } else {
+            0.0
+        };
+        score_out.push(&json!({
+            "id": d.id, "outlet": docs.outlet_name(q), "date": d.date, "aligned_words": aligned,
+            "substituted_words": subs, "spin_score": (score * 10_000.0).round() / 10_000.0,
+        }))?;
+    }
+    score_out.finish()?;
+    Ok(())
+}
