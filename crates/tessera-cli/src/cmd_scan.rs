@@ -2,58 +2,17 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use tessera::index::{IndexSettings, IndexWriter, WriterOptions};
-use tessera::scan::{Progress, ScanConfig, ScanSummary};
+use tessera::scan::{ScanConfig, ScanSummary};
 
 use crate::args::{InputArgs, TuningArgs, parse_size};
-use crate::{Global, Outcome, progress};
-
-/// Progress bars for the stages of a scan.
-struct Bars {
-    quiet: bool,
-    bar: Mutex<Option<ProgressBar>>,
-}
-
-impl Bars {
-    fn new(quiet: bool) -> Bars {
-        Bars {
-            quiet,
-            bar: Mutex::new(None),
-        }
-    }
-}
-
-impl Progress for Bars {
-    fn start(&self, stage: &str, total: u64) {
-        let bar = progress::items(total, self.quiet, stage);
-        if let Ok(mut b) = self.bar.lock()
-            && let Some(old) = b.replace(bar)
-        {
-            old.finish_and_clear();
-        }
-    }
-    fn advance(&self, n: u64) {
-        if let Ok(b) = self.bar.lock()
-            && let Some(bar) = b.as_ref()
-        {
-            bar.inc(n);
-        }
-    }
-    fn finish(&self) {
-        if let Ok(mut b) = self.bar.lock()
-            && let Some(bar) = b.take()
-        {
-            bar.finish_and_clear();
-        }
-    }
-}
+use crate::progress::Bars;
+use crate::{Global, Outcome};
 
 /// Settings shared by `scan` and `dedup`.
 #[derive(Debug, Args)]

@@ -78,25 +78,7 @@ pub use dedup::{DedupSummary, dedup};
 pub use graph::GraphEdge;
 pub use neardup::{NearDupCluster, near_duplicates};
 
-/// Progress of a long-running stage.
-pub trait Progress: Sync {
-    /// A stage starts, with `total` units of work (0 when unknown).
-    fn start(&self, stage: &str, total: u64);
-    /// `n` more units are done.
-    fn advance(&self, n: u64);
-    /// The stage is done.
-    fn finish(&self);
-}
-
-/// Progress that reports nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn start(&self, _: &str, _: u64) {}
-    fn advance(&self, _: u64) {}
-    fn finish(&self) {}
-}
+pub use crate::progress::{Progress, Quiet};
 
 /// What a scan found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
