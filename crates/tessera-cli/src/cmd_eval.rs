@@ -18,15 +18,16 @@ pub enum EvalFormat {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Gold standard: a reuse-dev directory (truth.jsonl, queries.jsonl, sources.jsonl)
-    /// or a PAN text-alignment corpus (pairs, susp/, src/, XML truth).
+    /// Gold standard: a reuse-dev directory (truth.jsonl, queries.jsonl, sources.jsonl),
+    /// a PAN 2012-2015 text-alignment corpus (pairs, susp/, src/, XML truth) or a
+    /// PAN 2009-2011 corpus (source-documents/, suspicious-documents/ with XML truth).
     #[arg(long, value_name = "DIR")]
     gold: PathBuf,
     /// Detections to score (JSON Lines, or a directory of PAN XML files). Without it,
     /// tessera runs on the gold standard's corpus and scores itself.
     #[arg(long, value_name = "PATH")]
     detections: Option<PathBuf>,
-    /// When tessera runs itself on a JSON Lines gold standard: the index of its sources
+    /// When tessera runs itself on a reuse-dev or PAN 2009-2011 gold standard: the index of its sources
     /// (built there from sources.jsonl if it does not exist; default: a temporary one).
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
@@ -42,6 +43,9 @@ pub struct EvalArgs {
 
 pub fn run(a: EvalArgs, g: Global) -> Result<Outcome> {
     let gold = read_gold(&a.gold)?;
+    for w in &gold.warnings {
+        eprintln!("warning: {w}");
+    }
     let start = Instant::now();
     let (dets, ran) = match &a.detections {
         Some(p) if p.is_dir() => (tessera::eval::read_pan_detections(p)?, false),
@@ -56,11 +60,8 @@ pub fn run(a: EvalArgs, g: Global) -> Result<Outcome> {
     let secs = start.elapsed().as_secs_f64();
     if let Some(out) = &a.write_detections {
         match gold.layout {
-            Layout::Pan => {
-                std::fs::create_dir_all(out)
-                    .with_context(|| format!("cannot create {}", out.display()))?;
-                tessera::eval::write_pan_detections(out, &dets)?;
-            }
+            Layout::Pan => tessera::eval::write_pan_detections(out, &dets)?,
+            Layout::Pan09 => tessera::eval::write_pan09_detections(out, &dets)?,
             Layout::Jsonl => {
                 let f = std::fs::File::create(out)
                     .with_context(|| format!("cannot create {}", out.display()))?;

@@ -823,3 +823,72 @@ fn a_folder_without_manifest_is_refused_then_recovered() {
     let again = t.ok(&["index", "recover", "--index", "idx"]);
     assert!(again.is_empty());
 }
+
+/// Issue 13: `tessera eval` read the PAN 2012-2015 layout only; the PAN
+/// 2009-2011 corpora (source-documents/, suspicious-documents/ with the
+/// XML truth beside each text) gave "unknown gold-standard layout", and a
+/// misspelt feature lost its case without a word.
+#[test]
+fn eval_reads_and_writes_the_pan_2009_2011_layout() {
+    let t = T::new();
+    let intro = "Nothing in this opening sentence comes from anywhere else at all. ";
+    let susp = format!("{intro}{WIRE} The rest is the writer's own.");
+    let off = intro.chars().count();
+    let len = WIRE.chars().count();
+    t.write("pan/source-documents/part1/source-document00001.txt", WIRE);
+    t.write(
+        "pan/source-documents/part1/source-document00002.txt",
+        DISTRACTOR,
+    );
+    t.write(
+        "pan/suspicious-documents/part1/suspicious-document00001.txt",
+        &susp,
+    );
+    t.write(
+        "pan/suspicious-documents/part1/suspicious-document00001.xml",
+        format!(
+            "<document reference=\"suspicious-document00001.txt\">\n\
+             <feature name=\"plagiarism\" type=\"artificial\" obfuscation=\"none\" this_offset=\"{off}\" this_length=\"{len}\" \
+             source_reference=\"source-document00001.txt\" source_offset=\"0\" source_length=\"{len}\" />\n\
+             <feature name=\"plagiarsm\" this_offset=\"0\" this_length=\"5\" source_reference=\"source-document00002.txt\" source_offset=\"0\" source_length=\"5\" />\n\
+             </document>\n"
+        ),
+    );
+    t.write(
+        "pan/suspicious-documents/part1/suspicious-document00002.txt",
+        "An article of its own about gardens, roses and the weather in spring.",
+    );
+    let out = t.run(&[
+        "eval",
+        "--gold",
+        "pan",
+        "--format",
+        "json",
+        "--write-detections",
+        "dets",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("suspicious-document00001.xml, line 3")
+            && stderr(&out).contains("plagiarsm"),
+        "{}",
+        stderr(&out)
+    );
+    let e: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        e["macro"]["plagdet"].as_f64().expect("plagdet") > 0.9,
+        "{e}"
+    );
+    assert!(t.path("dets/suspicious-document00001.xml").is_file());
+    // The written detections score the same when read back.
+    let again = t.json(&[
+        "eval",
+        "--gold",
+        "pan",
+        "--detections",
+        "dets",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again["macro"], e["macro"]);
+}

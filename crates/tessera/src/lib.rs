@@ -112,7 +112,7 @@
 //!                   query: Span::new(0, 100), source: Span::new(0, 100),
 //!                   obfuscation: "verbatim".into() };
 //! let gold = Gold { cases: vec![case], queries: vec!["q".into()],
-//!                   layout: Layout::Jsonl, pan_pairs: vec![] };
+//!                   layout: Layout::Jsonl, pan_pairs: vec![], warnings: vec![] };
 //! let found = Det { query_id: "q".into(), source_id: "s".into(),
 //!                   query: Span::new(0, 100), source: Span::new(0, 100) };
 //! assert_eq!(evaluate(&gold, &[found]).macro_.plagdet, 1.0);

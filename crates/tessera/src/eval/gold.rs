@@ -125,6 +125,7 @@ pub(crate) fn read_jsonl_gold(dir: &Path) -> Result<Gold, EvalError> {
         queries: queries.into_iter().collect(),
         layout: Layout::Jsonl,
         pan_pairs: Vec::new(),
+        warnings: Vec::new(),
     })
 }
 

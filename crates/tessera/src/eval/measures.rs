@@ -424,8 +424,13 @@ pub fn evaluate(gold: &Gold, dets: &[Det]) -> Evaluation {
     // independent of the order the inputs came in.
     let mut sorted_cases: Vec<&Case> = gold.cases.iter().collect();
     sorted_cases.sort();
+    // Identical cases or detections count once, as in PAN's evaluator
+    // (which reads them into sets): a detection reported twice must not
+    // raise the granularity.
+    sorted_cases.dedup();
     let mut sorted_dets: Vec<&Det> = dets.iter().collect();
     sorted_dets.sort();
+    sorted_dets.dedup();
     let cases: Vec<Item<'_>> = sorted_cases.iter().map(|c| Item::of_case(c)).collect();
     let dets: Vec<Item<'_>> = sorted_dets.iter().map(|d| Item::of_det(d)).collect();
 
@@ -502,6 +507,7 @@ mod tests {
             queries,
             layout: Layout::Jsonl,
             pan_pairs: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -554,6 +560,17 @@ mod tests {
         ];
         assert_eq!(covered(&mut pieces), 5 + 21 + 5 + 5 + 5);
         assert_eq!(covered(&mut []), 0);
+    }
+
+    /// Issue 13: two identical detections counted twice in granularity;
+    /// PAN's evaluator reads detections into a set.
+    #[test]
+    fn identical_detections_count_once() {
+        let g = gold(vec![case("q1", "s1", (0, 100), (0, 100), "none")], &[]);
+        let d = det("q1", "s1", (0, 100), (0, 100));
+        let e = evaluate(&g, &[d.clone(), d]);
+        assert_macro(&e, 1.0, 1.0, 1.0, 1.0);
+        assert_eq!(e.macro_.detections, 1);
     }
 
     #[test]

@@ -80,19 +80,28 @@
 //!
 //! # Gold-standard layouts
 //!
-//! [`read_gold`] reads two layouts (see [`Layout`]): the reuse-dev JSON Lines
-//! layout (`truth.jsonl`, `queries.jsonl`, `sources.jsonl`) and the PAN
+//! [`read_gold`] reads three layouts (see [`Layout`]): the reuse-dev JSON
+//! Lines layout (`truth.jsonl`, `queries.jsonl`, `sources.jsonl`), the PAN
 //! text-alignment layout of the PAN 2012–2015 corpora (`pairs`, `susp/`,
-//! `src/` and XML truth files in one subdirectory per obfuscation type).
+//! `src/` and XML truth files in one subdirectory per obfuscation type) and
+//! the external-detection layout of the PAN 2009–2011 corpora
+//! (`source-documents/`, `suspicious-documents/` with the XML truth beside
+//! each text). Elements of a truth file that look like a case but are not
+//! read as one are listed in [`Gold::warnings`] with file and line.
+//! Identical cases, and identical detections, count once (PAN's evaluator
+//! reads them into sets).
 //! Detections are read from JSON Lines ([`read_jsonl_detections`]) or from a
-//! directory of PAN XML files ([`read_pan_detections`]), and written in both
-//! forms ([`write_jsonl_detections`], [`write_pan_detections`]).
+//! directory of PAN XML files ([`read_pan_detections`]), and written in each
+//! form ([`write_jsonl_detections`], [`write_pan_detections`],
+//! [`write_pan09_detections`]).
 
 pub mod gold;
 mod lines;
 pub mod measures;
 pub mod pan;
+pub mod pan09;
 mod run;
+mod xml;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -101,6 +110,7 @@ use std::path::{Path, PathBuf};
 pub use crate::eval::gold::{read_jsonl_detections, write_jsonl_detections};
 pub use crate::eval::measures::evaluate;
 pub use crate::eval::pan::{PAN_SRC_DIR, PAN_SUSP_DIR, read_pan_detections, write_pan_detections};
+pub use crate::eval::pan09::{PAN09_SRC_DIR, PAN09_SUSP_DIR, write_pan09_detections};
 pub use crate::eval::run::{detect, to_det};
 
 /// A half-open span `[offset, offset + length)` of a text, in Unicode code points.
@@ -163,6 +173,9 @@ pub enum Layout {
     Jsonl,
     /// PAN text alignment: `pairs`, `susp/`, `src/`, XML truth per obfuscation directory.
     Pan,
+    /// PAN 2009–2011 external detection: `source-documents/`,
+    /// `suspicious-documents/` with the XML truth beside each text.
+    Pan09,
 }
 
 /// A gold standard: the cases and the full set of queries (negatives included).
@@ -179,6 +192,9 @@ pub struct Gold {
     /// these names in the [`PAN_SUSP_DIR`] and [`PAN_SRC_DIR`] subdirectories of
     /// the corpus directory.
     pub pan_pairs: Vec<(String, String)>,
+    /// What in the truth files looked like a case but was not read as one
+    /// (a misspelt element or feature name), each with its file and line.
+    pub warnings: Vec<String>,
 }
 
 /// Character-level measures of a set of detections against a set of cases.
@@ -356,7 +372,7 @@ pub enum EvalError {
     },
     /// A directory is in neither gold-standard layout.
     #[error(
-        "unknown gold-standard layout in {}: expected truth.jsonl (reuse-dev layout) or a pairs file (pan text-alignment layout)",
+        "unknown gold-standard layout in {}: expected truth.jsonl (reuse-dev layout), a pairs file (pan 2012-2015 text-alignment layout) or source-documents/ and suspicious-documents/ folders (pan 2009-2011 layout)",
         path.display()
     )]
     UnknownLayout {
@@ -366,8 +382,9 @@ pub enum EvalError {
 }
 
 /// Reads the gold standard in `dir`, recognising the layout: a `truth.jsonl`
-/// file means the reuse-dev layout (it wins if both are present), a `pairs`
-/// file the PAN text-alignment layout.
+/// file means the reuse-dev layout (it wins if several are present), a
+/// `pairs` file the PAN 2012–2015 text-alignment layout, `source-documents/`
+/// and `suspicious-documents/` folders the PAN 2009–2011 layout.
 pub fn read_gold(dir: &Path) -> Result<Gold, EvalError> {
     let meta = std::fs::metadata(dir).map_err(|e| EvalError::io(dir, e))?;
     if !meta.is_dir() {
@@ -379,6 +396,8 @@ pub fn read_gold(dir: &Path) -> Result<Gold, EvalError> {
         gold::read_jsonl_gold(dir)
     } else if dir.join(pan::PAIRS).is_file() {
         pan::read_pan_gold(dir)
+    } else if pan09::is_pan09(dir) {
+        pan09::read_pan09_gold(dir)
     } else {
         Err(EvalError::UnknownLayout {
             path: dir.to_path_buf(),

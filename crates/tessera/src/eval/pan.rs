@@ -26,14 +26,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use quick_xml::XmlVersion;
 use quick_xml::escape::escape;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::reader::Reader;
 
 use crate::eval::lines::{case_span, checked_span, for_each_line};
+use crate::eval::xml::{is_xml_file, read_features, sorted_entries};
 use crate::eval::{Case, Det, EvalError, Gold, Layout};
 
 /// Subdirectory of a PAN corpus holding the suspicious (query) documents.
@@ -47,206 +45,6 @@ pub(crate) const PAIRS: &str = "pairs";
 const TRUTH_FEATURE: &str = "plagiarism";
 /// Feature name of a detection.
 const DETECTION_FEATURE: &str = "detected-plagiarism";
-
-/// One `<feature>` element with the reference of its enclosing `<document>`.
-#[derive(Debug)]
-struct Feature {
-    document: String,
-    line: u64,
-    attrs: BTreeMap<String, String>,
-}
-
-impl Feature {
-    fn name(&self) -> Option<&str> {
-        self.attrs.get("name").map(String::as_str)
-    }
-
-    /// The value of `key` if present and not blank.
-    fn non_empty(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .get(key)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn require(&self, path: &Path, key: &str) -> Result<&str, EvalError> {
-        self.non_empty(key).ok_or_else(|| {
-            EvalError::malformed(
-                path,
-                Some(self.line),
-                format!("<feature> lacks the {key} attribute"),
-            )
-        })
-    }
-
-    fn number(&self, path: &Path, key: &str) -> Result<u64, EvalError> {
-        let text = self.require(path, key)?;
-        text.parse().map_err(|_| {
-            EvalError::malformed(
-                path,
-                Some(self.line),
-                format!("attribute {key}={text:?} is not a non-negative integer"),
-            )
-        })
-    }
-}
-
-/// Turns byte positions of a text into 1-based line numbers; positions must
-/// be asked for in non-decreasing order, so a whole file costs one pass.
-#[derive(Debug)]
-struct Lines<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        Self {
-            text: text.as_bytes(),
-            pos: 0,
-            line: 1,
-        }
-    }
-
-    fn at(&mut self, pos: u64) -> u64 {
-        let pos = usize::try_from(pos).map_or(self.text.len(), |p| p.min(self.text.len()));
-        if pos > self.pos {
-            self.line += self.text[self.pos..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            self.pos = pos;
-        }
-        self.line
-    }
-}
-
-/// The attributes of an element, unescaped.
-fn attributes(
-    path: &Path,
-    line: u64,
-    tag: &BytesStart<'_>,
-) -> Result<BTreeMap<String, String>, EvalError> {
-    let mut attrs = BTreeMap::new();
-    for attr in tag.attributes() {
-        let attr = attr.map_err(|e| {
-            EvalError::malformed(path, Some(line), format!("invalid attribute: {e}"))
-        })?;
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| {
-                EvalError::malformed(path, Some(line), format!("invalid attribute value: {e}"))
-            })?;
-        attrs.insert(attr.key.into_inner().to_owned(), value.into_owned());
-    }
-    Ok(attrs)
-}
-
-/// Reads a whole file as UTF-8; bad UTF-8 is reported as content, not I/O.
-fn read_text(path: &Path) -> Result<String, EvalError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::InvalidData {
-            EvalError::malformed(path, None, "not valid utf-8")
-        } else {
-            EvalError::io(path, e)
-        }
-    })
-}
-
-/// All `<feature>` elements of a PAN XML file, in document order.
-fn read_features(path: &Path) -> Result<Vec<Feature>, EvalError> {
-    let content = read_text(path)?;
-    let text = content.strip_prefix('\u{feff}').unwrap_or(&content);
-    let mut reader = Reader::from_str(text);
-    let mut lines = Lines::new(text);
-    let mut document: Option<String> = None;
-    let mut documents = 0usize;
-    let mut features = Vec::new();
-    loop {
-        let start = reader.buffer_position();
-        let event = match reader.read_event() {
-            Ok(event) => event,
-            Err(e) => {
-                let line = lines.at(reader.error_position());
-                return Err(EvalError::malformed(
-                    path,
-                    Some(line),
-                    format!("invalid xml: {e}"),
-                ));
-            }
-        };
-        let (tag, opens) = match &event {
-            Event::Start(tag) => (tag, true),
-            Event::Empty(tag) => (tag, false),
-            Event::End(tag) if tag.name().into_inner() == "document" => {
-                document = None;
-                continue;
-            }
-            Event::Eof => break,
-            _ => continue,
-        };
-        let line = lines.at(start);
-        match tag.name().into_inner() {
-            "document" => {
-                let mut attrs = attributes(path, line, tag)?;
-                let reference = attrs
-                    .remove("reference")
-                    .map(|r| r.trim().to_owned())
-                    .filter(|r| !r.is_empty())
-                    .ok_or_else(|| {
-                        EvalError::malformed(
-                            path,
-                            Some(line),
-                            "<document> lacks the reference attribute",
-                        )
-                    })?;
-                documents += 1;
-                // `<document ... />` holds no feature.
-                document = opens.then_some(reference);
-            }
-            "feature" => {
-                let Some(doc) = &document else {
-                    return Err(EvalError::malformed(
-                        path,
-                        Some(line),
-                        "<feature> outside a <document> element",
-                    ));
-                };
-                features.push(Feature {
-                    document: doc.clone(),
-                    line,
-                    attrs: attributes(path, line, tag)?,
-                });
-            }
-            _ => {}
-        }
-    }
-    if documents == 0 {
-        return Err(EvalError::malformed(path, None, "no <document> element"));
-    }
-    Ok(features)
-}
-
-/// Entries of `dir`, sorted by name; `keep` filters them.
-fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, EvalError> {
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| EvalError::io(dir, e))? {
-        let path = entry.map_err(|e| EvalError::io(dir, e))?.path();
-        if keep(&path) {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    Ok(paths)
-}
-
-fn is_xml_file(path: &Path) -> bool {
-    path.is_file()
-        && path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("xml"))
-}
 
 /// The obfuscation type a truth subdirectory stands for: its name without a
 /// numeric prefix (`02-no-obfuscation` → `no-obfuscation`).
@@ -289,6 +87,7 @@ pub(crate) fn read_pan_gold(dir: &Path) -> Result<Gold, EvalError> {
                 .is_some_and(|n| n != PAN_SUSP_DIR && n != PAN_SRC_DIR)
     })?;
     let mut cases = Vec::new();
+    let mut warnings = Vec::new();
     let mut truth_files = 0usize;
     for truth_dir in &truth_dirs {
         let dir_name = truth_dir
@@ -298,7 +97,7 @@ pub(crate) fn read_pan_gold(dir: &Path) -> Result<Gold, EvalError> {
         let dir_kind = kind_of_dir(&dir_name);
         for file in sorted_entries(truth_dir, is_xml_file)? {
             truth_files += 1;
-            for f in read_features(&file)? {
+            for f in read_features(&file, &mut warnings)? {
                 if f.name() != Some(TRUTH_FEATURE) {
                     continue;
                 }
@@ -356,6 +155,7 @@ pub(crate) fn read_pan_gold(dir: &Path) -> Result<Gold, EvalError> {
         queries: queries.into_iter().collect(),
         layout: Layout::Pan,
         pan_pairs: pairs,
+        warnings,
     })
 }
 
@@ -365,7 +165,7 @@ pub(crate) fn read_pan_gold(dir: &Path) -> Result<Gold, EvalError> {
 pub fn read_pan_detections(dir: &Path) -> Result<Vec<Det>, EvalError> {
     let mut dets = Vec::new();
     for file in sorted_entries(dir, is_xml_file)? {
-        for f in read_features(&file)? {
+        for f in read_features(&file, &mut Vec::new())? {
             if f.name() != Some(DETECTION_FEATURE) {
                 continue;
             }

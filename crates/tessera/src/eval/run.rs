@@ -4,7 +4,7 @@
 //! listed pair is aligned on its own (the text-alignment task: no
 //! retrieval).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use tessera_index::{DocMeta, Document, Index, IndexSettings, IndexWriter, WriterOptions};
@@ -12,8 +12,13 @@ use tessera_index::{DocMeta, Document, Index, IndexSettings, IndexWriter, Writer
 use crate::config::TraceConfig;
 use crate::engine::{Engine, Query, align_pair};
 use crate::error::{Error, Result};
-use crate::eval::{Det, Gold, Layout, PAN_SRC_DIR, PAN_SUSP_DIR, Span};
-use crate::ingest::{IngestOptions, Item, expand_inputs, ingest_paths, read_input};
+use crate::eval::pan09::documents;
+use crate::eval::{
+    Det, Gold, Layout, PAN_SRC_DIR, PAN_SUSP_DIR, PAN09_SRC_DIR, PAN09_SUSP_DIR, Span,
+};
+use crate::ingest::{
+    Indexer, IngestOptions, Item, Location, expand_inputs, ingest_paths, read_input,
+};
 use crate::progress::Progress;
 use crate::report::Detection;
 use crate::weights::Weights;
@@ -42,6 +47,19 @@ pub fn detect(
     match gold.layout {
         Layout::Jsonl => detect_jsonl(dir, index, config, progress),
         Layout::Pan => detect_pan(dir, gold, config, progress),
+        Layout::Pan09 => detect_pan09(dir, index, config, progress),
+    }
+}
+
+/// The index folder to use: `index`, or one in a temporary folder that
+/// lives as long as the returned guard.
+fn index_folder(index: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match index {
+        Some(d) => Ok((d.to_path_buf(), None)),
+        None => {
+            let tmp = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+            Ok((tmp.path().join("index"), Some(tmp)))
+        }
     }
 }
 
@@ -51,14 +69,7 @@ fn detect_jsonl(
     config: &TraceConfig,
     progress: &dyn Progress,
 ) -> Result<Vec<Det>> {
-    let tmp;
-    let index_dir = match index {
-        Some(d) => d.to_path_buf(),
-        None => {
-            tmp = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
-            tmp.path().join("index")
-        }
-    };
+    let (index_dir, _tmp) = index_folder(index)?;
     if !index_dir.join(tessera_index::MANIFEST).exists() {
         let mut w = IndexWriter::open_or_create(
             &index_dir,
@@ -147,6 +158,81 @@ fn detect_pan(
     let mut dets = Vec::new();
     for r in results {
         dets.extend(r?);
+    }
+    Ok(dets)
+}
+
+/// A whole text file as UTF-8, or an error naming it.
+fn read_utf8(p: &Path) -> Result<String> {
+    let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+    String::from_utf8(bytes).map_err(|e| Error::Input {
+        location: p.display().to_string(),
+        reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+    })
+}
+
+/// PAN 2009–2011: indexes the source documents (ids are file names) unless
+/// `index` holds them already, then traces every suspicious document, a
+/// chunk at a time.
+fn detect_pan09(
+    dir: &Path,
+    index: Option<&Path>,
+    config: &TraceConfig,
+    progress: &dyn Progress,
+) -> Result<Vec<Det>> {
+    let (index_dir, _tmp) = index_folder(index)?;
+    if !index_dir.join(tessera_index::MANIFEST).exists() {
+        let sources = documents(dir, PAN09_SRC_DIR)?;
+        let mut w = IndexWriter::open_or_create(
+            &index_dir,
+            IndexSettings::default(),
+            WriterOptions::default(),
+        )?;
+        progress.start("indexing", sources.len() as u64);
+        let mut indexer = Indexer::new(&mut w);
+        for (name, path) in &sources {
+            let doc = Document {
+                meta: DocMeta {
+                    id: name.clone(),
+                    ..DocMeta::default()
+                },
+                text: read_utf8(path)?,
+            };
+            let location = Location {
+                file: path.display().to_string(),
+                line: None,
+            };
+            indexer.push(Item::Doc {
+                doc,
+                location,
+                decoded_from: None,
+            })?;
+            progress.advance(1);
+        }
+        indexer.finish()?;
+        w.commit()?;
+        progress.finish();
+    }
+    let engine = Engine::new(Index::open(&index_dir)?, config.clone());
+    let suspicious = documents(dir, PAN09_SUSP_DIR)?;
+    let mut dets = Vec::new();
+    for chunk in suspicious.chunks(256) {
+        let docs: Vec<Document> = chunk
+            .iter()
+            .map(|(name, path)| {
+                Ok(Document {
+                    meta: DocMeta {
+                        id: name.clone(),
+                        ..DocMeta::default()
+                    },
+                    text: read_utf8(path)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        engine.trace_each(&docs, progress, &mut |_, r| {
+            dets.extend(r.passages.iter().map(to_det));
+            Ok::<(), Error>(())
+        })?;
     }
     Ok(dets)
 }
