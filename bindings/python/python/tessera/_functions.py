@@ -49,7 +49,9 @@ def align(
                                  lambda id: text_b if id == source_id else None)
 
 
-def _detection_columns(detections: Any) -> tuple[list[Any], ...]:
+def _detection_columns(
+    detections: Any,
+) -> tuple[list[str], list[str], list[int], list[int], list[int], list[int]]:
     arrow = to_arrow(detections)
     if arrow is None:
         arrow = pa.Table.from_pylist([dict(d) for d in detections])
@@ -58,9 +60,12 @@ def _detection_columns(detections: Any) -> tuple[list[Any], ...]:
     names = ("query_id", "source_id", "query_offset", "query_length", "source_offset",
              "source_length")
     missing = [n for n in names if n not in arrow.column_names]
+    if missing and arrow.num_rows == 0:  # no detections at all
+        return [], [], [], [], [], []
     if missing:
         raise ValueError(f"detections lack the columns {', '.join(missing)}")
-    return tuple(arrow.column(n).to_pylist() for n in names)
+    q, s, qo, ql, so, sl = (arrow.column(n).to_pylist() for n in names)
+    return q, s, qo, ql, so, sl
 
 
 def evaluate(

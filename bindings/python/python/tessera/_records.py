@@ -3,7 +3,7 @@ the native module reads: a list of dicts, or ``(names, columns)`` for Arrow data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from typing import Any, Union
 
 import pyarrow as pa
@@ -87,5 +87,5 @@ def chunks(records: Records) -> tuple[Iterator[Chunk], int | None]:
         return _rows(rows), len(rows)
     if not isinstance(records, Iterable):
         raise TypeError(f"cannot read records from {type(records).__name__}")
-    total = len(records) if hasattr(records, "__len__") else None
+    total = len(records) if isinstance(records, Sized) else None
     return _rows(records), total
