@@ -50,7 +50,7 @@ python="${PYTHON:-python3}"
   "maturin>=1.7,<2" pytest pyarrow pandas polars mypy || die "pip install of the test tools failed"
 # The package is built as a user builds it (a release wheel), with the
 # maturin just installed rather than a fresh one per run.
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
   --force-reinstall --no-deps ./bindings/python || die "building the Python package failed"
 
 failed=0
