@@ -152,14 +152,29 @@ impl Collection {
         records: impl IntoIterator<Item = Value>,
         opts: &AddOptions,
     ) -> Result<IngestReport> {
+        let items = records.into_iter().enumerate().map(|(k, v)| {
+            let location = Location {
+                file: "records".into(),
+                line: Some(k as u64 + 1),
+            };
+            Ok(record_to_item(v, location, &opts.ingest))
+        });
+        self.add_items(items, opts)
+    }
+
+    /// Adds items read by the caller (a binding that turns its own objects
+    /// into records with [`record_to_item`], say) and commits. The first
+    /// error of `items` stops the batch and nothing is committed; strict as
+    /// in [`AddOptions::strict`].
+    pub fn add_items(
+        &self,
+        items: impl IntoIterator<Item = Result<Item>>,
+        opts: &AddOptions,
+    ) -> Result<IngestReport> {
         self.write(Self::writer_options(opts), |w| {
             let mut indexer = Indexer::new(w);
-            for (k, v) in records.into_iter().enumerate() {
-                let location = Location {
-                    file: "records".into(),
-                    line: Some(k as u64 + 1),
-                };
-                match record_to_item(v, location, &opts.ingest) {
+            for item in items {
+                match item? {
                     Item::Skipped(s) if opts.strict => return Err(Error::BadRecord(Box::new(s))),
                     item => indexer.push(item)?,
                 }
