@@ -104,15 +104,3 @@ impl tessera::progress::Progress for PyProgress {
         self.end_stage();
     }
 }
-
-impl tessera::scan::Progress for PyProgress {
-    fn start(&self, stage: &str, total: u64) {
-        self.start_stage(stage, total);
-    }
-    fn advance(&self, n: u64) {
-        self.add(n);
-    }
-    fn finish(&self) {
-        self.end_stage();
-    }
-}
