@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use arrow_schema::DataType;
 use serde_json::Value;
 
 use super::ScanSummary;
 use super::docs::Docs;
-use super::output::{ColType, TableWriter, write_atomic};
+use super::output::{TableWriter, nullable, required, write_atomic};
 use super::pairs::PairRow;
 use crate::error::Result;
 
@@ -83,19 +84,17 @@ impl CopyGraph {
             .map(|(o, n)| (docs.outlets[o as usize].clone(), n))
             .collect();
         write_graph(out, &graph, &outlet_docs)?;
-        let mut graph_out = TableWriter::new(
-            out,
-            "copy_graph",
-            &[
-                ("source_outlet", ColType::Str),
-                ("copy_outlet", ColType::Str),
-                ("passages", ColType::I64),
-                ("chars", ColType::I64),
-                ("copy_documents", ColType::I64),
-                ("median_delay_seconds", ColType::OptI64),
-                ("same_outlet", ColType::Bool),
-            ],
-        )?;
+        use DataType::{Boolean, Int64, Utf8};
+        let columns = vec![
+            required("source_outlet", Utf8),
+            required("copy_outlet", Utf8),
+            required("passages", Int64),
+            required("chars", Int64),
+            required("copy_documents", Int64),
+            nullable("median_delay_seconds", Int64),
+            required("same_outlet", Boolean),
+        ];
+        let mut graph_out = TableWriter::new(out, "copy_graph", columns)?;
         for e in &graph {
             graph_out.push(&serde_json::to_value(e).unwrap_or(Value::Null))?;
         }
