@@ -73,7 +73,8 @@ pub(super) struct Spin {
 
 #[derive(Serialize)]
 struct TopOutlet<'a> {
-    outlet: &'a str,
+    /// `None` for the documents without an outlet.
+    outlet: Option<&'a str>,
     count: u64,
 }
 
@@ -120,7 +121,7 @@ fn write_patterns(
         patterns.into_iter().filter(|(_, p)| p.count >= 2).collect();
     pats.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(&b.0)));
     use DataType::{Int64, Utf8};
-    let top = list_of(vec![required("outlet", Utf8), required("count", Int64)]);
+    let top = list_of(vec![nullable("outlet", Utf8), required("count", Int64)]);
     let columns = vec![
         required("source", Utf8),
         required("copy", Utf8),
@@ -142,7 +143,7 @@ fn write_patterns(
                 .iter()
                 .take(5)
                 .map(|&(o, count)| TopOutlet {
-                    outlet: &docs.outlets[o as usize],
+                    outlet: docs.outlet(o),
                     count,
                 })
                 .collect(),
