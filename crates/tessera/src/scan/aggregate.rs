@@ -55,7 +55,7 @@ pub(super) fn aggregate(
         for r in rendered {
             let r = r?;
             for (k, row) in r.rows.iter().enumerate() {
-                pairs.push(docs, cluster_of, &r, k)?;
+                pairs.push(&r, k)?;
                 clusters.push(row)?;
                 graph.push(docs, row);
                 spin.add_words(row.q, r.spin[k]);

@@ -10,12 +10,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use arrow_schema::{DataType, Field};
 use serde_json::{Value, json};
 
 use super::docs::Docs;
 use super::extsort::{Record, Sorter};
 use super::neardup::UnionFind;
-use super::output::{ColType, TableWriter};
+use super::output::{TableWriter, list_of, nullable, required};
 use super::pairs::PairRow;
 use super::{Progress, ScanConfig, ScanSummary};
 use crate::error::Result;
@@ -193,7 +194,7 @@ impl ReuseClusters {
     ) -> Result<()> {
         progress.start("clusters", 0);
         let groups = self.groups(docs, cfg, summary)?;
-        let mut clusters_out = TableWriter::new(out, "reuse_clusters", SCHEMA)?;
+        let mut clusters_out = TableWriter::new(out, "reuse_clusters", columns())?;
         for (cid, g) in groups.iter().enumerate() {
             let row = cluster_row(docs, cfg, cid, g);
             if row["boilerplate"] == Value::Bool(true) {
@@ -207,20 +208,31 @@ impl ReuseClusters {
     }
 }
 
-const SCHEMA: &[(&str, ColType)] = &[
-    ("cluster_id", ColType::I64),
-    ("size", ColType::I64),
-    ("origin_id", ColType::Str),
-    ("origin_offset", ColType::I64),
-    ("origin_length", ColType::I64),
-    ("origin_outlet", ColType::OptStr),
-    ("origin_date", ColType::OptStr),
-    ("boilerplate", ColType::Bool),
-    ("dominant_outlet", ColType::OptStr),
-    ("dominant_share", ColType::F64),
-    ("outlets", ColType::I64),
-    ("members", ColType::Json),
-];
+/// The columns of `reuse_clusters`.
+fn columns() -> Vec<Field> {
+    use DataType::{Boolean, Float64, Int64, Utf8};
+    let member = list_of(vec![
+        required("id", Utf8),
+        required("offset", Int64),
+        required("length", Int64),
+        nullable("outlet", Utf8),
+        nullable("date", Utf8),
+    ]);
+    vec![
+        required("cluster_id", Int64),
+        required("size", Int64),
+        required("origin_id", Utf8),
+        required("origin_offset", Int64),
+        required("origin_length", Int64),
+        nullable("origin_outlet", Utf8),
+        nullable("origin_date", Utf8),
+        required("boilerplate", Boolean),
+        nullable("dominant_outlet", Utf8),
+        required("dominant_share", Float64),
+        required("outlets", Int64),
+        required("members", member),
+    ]
+}
 
 /// The row of cluster `cid` (its members `g`, in publication order).
 fn cluster_row(docs: &Docs, cfg: &ScanConfig, cid: usize, g: &[Segment]) -> Value {

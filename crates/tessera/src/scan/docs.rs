@@ -34,7 +34,10 @@ pub(super) struct Docs {
     by_addr: Vec<Vec<u32>>,
 }
 
-/// The name of outlet 0, which documents without an outlet belong to.
+/// The name of outlet 0, which documents without an outlet belong to. It
+/// is never written in a table (a missing outlet is null there, an empty
+/// CSV cell); only GraphML, where every node needs an id, names the node of
+/// the documents without an outlet so.
 pub(super) const NO_OUTLET: &str = "(no outlet)";
 
 impl Docs {
@@ -48,7 +51,11 @@ impl Docs {
 
     /// The outlet of document `k`, unless it has none.
     pub(super) fn outlet_name(&self, k: u32) -> Option<&str> {
-        let o = self.docs[k as usize].outlet;
+        self.outlet(self.docs[k as usize].outlet)
+    }
+
+    /// The name of outlet `o`, unless it is outlet 0 (no outlet).
+    pub(super) fn outlet(&self, o: u32) -> Option<&str> {
         (o != 0).then(|| self.outlets[o as usize].as_str())
     }
 

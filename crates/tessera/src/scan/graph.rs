@@ -2,15 +2,19 @@
 //! passages B took from A (pairs whose source is A's and whose copy is
 //! B's), their characters, B's copying documents and the median delay.
 //! Written as the `copy_graph` table, as CSV and as GraphML (for Gephi).
+//! Documents without an outlet form one node: its outlet is null in the
+//! table, an empty cell in CSV, and the node `(no outlet)` in GraphML,
+//! where every node needs an id.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use arrow_schema::DataType;
 use serde_json::Value;
 
 use super::ScanSummary;
-use super::docs::Docs;
-use super::output::{ColType, TableWriter, write_atomic};
+use super::docs::{Docs, NO_OUTLET};
+use super::output::{TableWriter, nullable, required, write_atomic};
 use super::pairs::PairRow;
 use crate::error::Result;
 
@@ -51,8 +55,8 @@ impl CopyGraph {
             .map(|((so, co), mut acc)| {
                 acc.delays.sort_unstable();
                 GraphEdge {
-                    source_outlet: docs.outlets[so as usize].clone(),
-                    copy_outlet: docs.outlets[co as usize].clone(),
+                    source_outlet: docs.outlet(so).map(str::to_string),
+                    copy_outlet: docs.outlet(co).map(str::to_string),
                     passages: acc.passages,
                     chars: acc.chars,
                     copy_documents: acc.copies.len() as u64,
@@ -78,24 +82,22 @@ impl CopyGraph {
         for d in &docs.docs {
             *outlet_docs.entry(d.outlet).or_default() += 1;
         }
-        let outlet_docs: Vec<(String, u64)> = outlet_docs
+        let outlet_docs: Vec<(Option<String>, u64)> = outlet_docs
             .into_iter()
-            .map(|(o, n)| (docs.outlets[o as usize].clone(), n))
+            .map(|(o, n)| (docs.outlet(o).map(str::to_string), n))
             .collect();
         write_graph(out, &graph, &outlet_docs)?;
-        let mut graph_out = TableWriter::new(
-            out,
-            "copy_graph",
-            &[
-                ("source_outlet", ColType::Str),
-                ("copy_outlet", ColType::Str),
-                ("passages", ColType::I64),
-                ("chars", ColType::I64),
-                ("copy_documents", ColType::I64),
-                ("median_delay_seconds", ColType::OptI64),
-                ("same_outlet", ColType::Bool),
-            ],
-        )?;
+        use DataType::{Boolean, Int64, Utf8};
+        let columns = vec![
+            nullable("source_outlet", Utf8),
+            nullable("copy_outlet", Utf8),
+            required("passages", Int64),
+            required("chars", Int64),
+            required("copy_documents", Int64),
+            nullable("median_delay_seconds", Int64),
+            required("same_outlet", Boolean),
+        ];
+        let mut graph_out = TableWriter::new(out, "copy_graph", columns)?;
         for e in &graph {
             graph_out.push(&serde_json::to_value(e).unwrap_or(Value::Null))?;
         }
@@ -132,10 +134,11 @@ fn csv_field(s: &str) -> String {
 /// One edge of the outlet copy graph.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GraphEdge {
-    /// The outlet copied from (publishing the earlier document).
-    pub source_outlet: String,
-    /// The outlet that copied.
-    pub copy_outlet: String,
+    /// The outlet copied from (publishing the earlier document); `None`
+    /// for the documents without an outlet.
+    pub source_outlet: Option<String>,
+    /// The outlet that copied; `None` for the documents without an outlet.
+    pub copy_outlet: Option<String>,
     /// Passage pairs.
     pub passages: u64,
     /// Code points copied (copy side).
@@ -152,7 +155,7 @@ pub struct GraphEdge {
 pub(crate) fn write_graph(
     dir: &Path,
     edges: &[GraphEdge],
-    outlet_docs: &[(String, u64)],
+    outlet_docs: &[(Option<String>, u64)],
 ) -> Result<()> {
     let csv_path = dir.join("copy_graph.csv");
     let mut csv = String::from(
@@ -161,8 +164,8 @@ pub(crate) fn write_graph(
     for e in edges {
         csv.push_str(&format!(
             "{},{},{},{},{},{},{}\n",
-            csv_field(&e.source_outlet),
-            csv_field(&e.copy_outlet),
+            csv_field(e.source_outlet.as_deref().unwrap_or("")),
+            csv_field(e.copy_outlet.as_deref().unwrap_or("")),
             e.passages,
             e.chars,
             e.copy_documents,
@@ -186,14 +189,14 @@ pub(crate) fn write_graph(
     for (outlet, docs) in outlet_docs {
         g.push_str(&format!(
             "    <node id=\"{}\"><data key=\"documents\">{docs}</data></node>\n",
-            xml_escape(outlet)
+            xml_escape(outlet.as_deref().unwrap_or(NO_OUTLET))
         ));
     }
     for (k, e) in edges.iter().enumerate() {
         g.push_str(&format!(
             "    <edge id=\"e{k}\" source=\"{}\" target=\"{}\"><data key=\"passages\">{}</data><data key=\"chars\">{}</data><data key=\"copy_documents\">{}</data>{}<data key=\"weight\">{}</data></edge>\n",
-            xml_escape(&e.source_outlet),
-            xml_escape(&e.copy_outlet),
+            xml_escape(e.source_outlet.as_deref().unwrap_or(NO_OUTLET)),
+            xml_escape(e.copy_outlet.as_deref().unwrap_or(NO_OUTLET)),
             e.passages,
             e.chars,
             e.copy_documents,
@@ -214,8 +217,8 @@ mod tests {
     fn graph_files_escape_names() {
         let dir = tempfile::tempdir().expect("tempdir");
         let edges = vec![GraphEdge {
-            source_outlet: "A & \"B\"".into(),
-            copy_outlet: "C,D".into(),
+            source_outlet: Some("A & \"B\"".into()),
+            copy_outlet: Some("C,D".into()),
             passages: 3,
             chars: 400,
             copy_documents: 2,
@@ -225,7 +228,7 @@ mod tests {
         write_graph(
             dir.path(),
             &edges,
-            &[("A & \"B\"".into(), 5), ("C,D".into(), 2)],
+            &[(Some("A & \"B\"".into()), 5), (Some("C,D".into()), 2)],
         )
         .expect("graph");
         let csv = std::fs::read_to_string(dir.path().join("copy_graph.csv")).expect("csv");
@@ -236,5 +239,25 @@ mod tests {
         let g = std::fs::read_to_string(dir.path().join("copy_graph.graphml")).expect("graphml");
         assert!(g.contains("A &amp; &quot;B&quot;"), "{g}");
         assert!(g.contains("edgedefault=\"directed\""));
+    }
+
+    #[test]
+    fn a_missing_outlet_is_an_empty_csv_cell_and_a_named_graphml_node() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let edges = vec![GraphEdge {
+            source_outlet: None,
+            copy_outlet: Some("C".into()),
+            passages: 1,
+            chars: 10,
+            copy_documents: 1,
+            median_delay_seconds: None,
+            same_outlet: false,
+        }];
+        write_graph(dir.path(), &edges, &[(None, 3), (Some("C".into()), 1)]).expect("graph");
+        let csv = std::fs::read_to_string(dir.path().join("copy_graph.csv")).expect("csv");
+        assert_eq!(csv.lines().nth(1), Some(",C,1,10,1,,false"));
+        let g = std::fs::read_to_string(dir.path().join("copy_graph.graphml")).expect("graphml");
+        assert!(g.contains("<node id=\"(no outlet)\">"), "{g}");
+        assert!(g.contains("source=\"(no outlet)\" target=\"C\""), "{g}");
     }
 }

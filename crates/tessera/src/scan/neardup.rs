@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use arrow_schema::DataType;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -18,7 +19,7 @@ use tessera_index::Index;
 
 use super::docs::Docs;
 use super::extsort::{KeyDoc, Sorter};
-use super::output::{ColType, TableWriter};
+use super::output::{TableWriter, list_of, nullable, required};
 use super::{Progress, ScanConfig};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -51,16 +52,24 @@ impl NearDups {
 
     /// Writes the `neardup_clusters` table.
     pub(super) fn write_table(&self, docs: &Docs, out: &Path) -> Result<()> {
-        let nd_schema: &[(&str, ColType)] = &[
-            ("cluster_id", ColType::I64),
-            ("size", ColType::I64),
-            ("representative_id", ColType::Str),
-            ("representative_outlet", ColType::OptStr),
-            ("representative_date", ColType::OptStr),
-            ("outlets", ColType::I64),
-            ("members", ColType::Json),
+        use DataType::{Boolean, Float64, Int64, Utf8};
+        let member = list_of(vec![
+            required("id", Utf8),
+            nullable("outlet", Utf8),
+            nullable("date", Utf8),
+            required("representative", Boolean),
+            nullable("best_jaccard", Float64),
+        ]);
+        let columns = vec![
+            required("cluster_id", Int64),
+            required("size", Int64),
+            required("representative_id", Utf8),
+            nullable("representative_outlet", Utf8),
+            nullable("representative_date", Utf8),
+            required("outlets", Int64),
+            required("members", member),
         ];
-        let mut nd_out = TableWriter::new(out, "neardup_clusters", nd_schema)?;
+        let mut nd_out = TableWriter::new(out, "neardup_clusters", columns)?;
         let mut best_j: HashMap<u32, f64> = HashMap::new();
         for &(a, b, j) in &self.edges {
             for x in [a, b] {

@@ -9,7 +9,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::docs::Docs;
-use super::output::{Cell, ColType, TableWriter};
+use arrow_schema::{DataType, Field};
+
+use super::output::{TableWriter, list_of, nullable, required};
 use super::pairs::PairRow;
 use super::{ScanSummary, spin};
 use crate::error::{Error, Result};
@@ -20,8 +22,6 @@ pub(super) struct Rendered {
     /// The JSON Lines of the rows; row `k` is `lines[line_ends[k]..line_ends[k + 1]]`.
     lines: Vec<u8>,
     line_ends: Vec<usize>,
-    /// Each row's edits as JSON.
-    edits: Vec<String>,
     /// Each row's aligned and substituted words.
     pub(super) spin: Vec<(u64, u64)>,
     /// Spin substitutions (source, copy) by row.
@@ -70,7 +70,6 @@ pub(super) fn render(
         rows: Vec::with_capacity(rows.len()),
         lines: Vec::new(),
         line_ends: vec![0],
-        edits: Vec::new(),
         spin: Vec::new(),
         patterns: Vec::new(),
     };
@@ -105,7 +104,6 @@ pub(super) fn render(
         r.lines.extend_from_slice(edits.as_bytes());
         r.lines.extend_from_slice(b"}\n");
         r.line_ends.push(r.lines.len());
-        r.edits.push(edits);
         let k = r.rows.len();
         let (words, patterns) = spin::measure(d);
         r.spin.push(words);
@@ -115,27 +113,40 @@ pub(super) fn render(
     Ok(r)
 }
 
-const SCHEMA: &[(&str, ColType)] = &[
-    ("query_id", ColType::Str),
-    ("query_offset", ColType::I64),
-    ("query_length", ColType::I64),
-    ("source_id", ColType::Str),
-    ("source_offset", ColType::I64),
-    ("source_length", ColType::I64),
-    ("score", ColType::F64),
-    ("matched_words", ColType::I64),
-    ("evidence", ColType::F64),
-    ("kind", ColType::Str),
-    ("reordered", ColType::Bool),
-    ("query_outlet", ColType::OptStr),
-    ("source_outlet", ColType::OptStr),
-    ("query_date", ColType::OptStr),
-    ("source_date", ColType::OptStr),
-    ("delay_seconds", ColType::OptI64),
-    ("query_neardup_cluster", ColType::OptI64),
-    ("source_neardup_cluster", ColType::OptI64),
-    ("edits", ColType::Json),
-];
+/// The columns of `pairs`: a trace detection's, then the scan's.
+fn columns() -> Vec<Field> {
+    use DataType::{Boolean, Float64, Int64, Utf8};
+    let edit = list_of(vec![
+        required("op", Utf8),
+        required("query", Utf8),
+        required("source", Utf8),
+        required("query_offset", Int64),
+        required("source_offset", Int64),
+        required("query_length", Int64),
+        required("source_length", Int64),
+    ]);
+    vec![
+        required("query_id", Utf8),
+        required("query_offset", Int64),
+        required("query_length", Int64),
+        required("source_id", Utf8),
+        required("source_offset", Int64),
+        required("source_length", Int64),
+        required("score", Float64),
+        required("matched_words", Int64),
+        required("evidence", Float64),
+        required("kind", Utf8),
+        required("reordered", Boolean),
+        nullable("query_outlet", Utf8),
+        nullable("source_outlet", Utf8),
+        nullable("query_date", Utf8),
+        nullable("source_date", Utf8),
+        nullable("delay_seconds", Int64),
+        nullable("query_neardup_cluster", Int64),
+        nullable("source_neardup_cluster", Int64),
+        required("edits", edit),
+    ]
+}
 
 /// The `pairs` table being written, and the counts of the summary.
 pub(super) struct PairsTable {
@@ -149,7 +160,7 @@ pub(super) struct PairsTable {
 impl PairsTable {
     pub(super) fn new(out: &Path, documents: usize) -> Result<PairsTable> {
         Ok(PairsTable {
-            out: TableWriter::new(out, "pairs", SCHEMA)?,
+            out: TableWriter::new(out, "pairs", columns())?,
             pairs: 0,
             syndication: 0,
             reused: vec![false; documents],
@@ -157,43 +168,12 @@ impl PairsTable {
     }
 
     /// Writes row `k` of a rendered checkpoint.
-    pub(super) fn push(
-        &mut self,
-        docs: &Docs,
-        cluster_of: &[Option<u32>],
-        r: &Rendered,
-        k: usize,
-    ) -> Result<()> {
+    pub(super) fn push(&mut self, r: &Rendered, k: usize) -> Result<()> {
         let row = &r.rows[k];
-        let (q, s, d) = (row.q, row.s, &row.d);
-        let (qd, sd) = (&docs.docs[q as usize], &docs.docs[s as usize]);
-        let opt_i64 = |c: Option<u32>| c.map(i64::from);
-        self.out.push_typed(
-            &r.lines[r.line_ends[k]..r.line_ends[k + 1]],
-            &[
-                Cell::Str(&d.query_id),
-                Cell::I64(d.query_offset as i64),
-                Cell::I64(d.query_length as i64),
-                Cell::Str(&d.source_id),
-                Cell::I64(d.source_offset as i64),
-                Cell::I64(d.source_length as i64),
-                Cell::F64(d.score),
-                Cell::I64(i64::from(d.matched_words)),
-                Cell::F64(d.evidence),
-                Cell::Str(kind(row)),
-                Cell::Bool(d.reordered),
-                Cell::OptStr(docs.outlet_name(q)),
-                Cell::OptStr(docs.outlet_name(s)),
-                Cell::OptStr(qd.date.as_deref()),
-                Cell::OptStr(sd.date.as_deref()),
-                Cell::OptI64(docs.delay(q, s)),
-                Cell::OptI64(opt_i64(cluster_of[q as usize])),
-                Cell::OptI64(opt_i64(cluster_of[s as usize])),
-                Cell::Str(&r.edits[k]),
-            ],
-        )?;
-        self.reused[q as usize] = true;
-        self.reused[s as usize] = true;
+        self.out
+            .push_line(&r.lines[r.line_ends[k]..r.line_ends[k + 1]])?;
+        self.reused[row.q as usize] = true;
+        self.reused[row.s as usize] = true;
         self.pairs += 1;
         if row.syndication {
             self.syndication += 1;

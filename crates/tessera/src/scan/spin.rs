@@ -7,12 +7,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use arrow_schema::DataType;
 use serde::Serialize;
 use serde_json::json;
 
 use super::ScanSummary;
 use super::docs::Docs;
-use super::output::{Cell, ColType, TableWriter};
+use super::output::{TableWriter, list_of, nullable, required};
 use crate::error::{Error, Result};
 use crate::report::{Detection, Edit, EditOp};
 
@@ -72,7 +73,8 @@ pub(super) struct Spin {
 
 #[derive(Serialize)]
 struct TopOutlet<'a> {
-    outlet: &'a str,
+    /// `None` for the documents without an outlet.
+    outlet: Option<&'a str>,
     count: u64,
 }
 
@@ -118,17 +120,16 @@ fn write_patterns(
     let mut pats: Vec<((String, String), Pattern)> =
         patterns.into_iter().filter(|(_, p)| p.count >= 2).collect();
     pats.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(&b.0)));
-    let mut pat_out = TableWriter::new(
-        out,
-        "spin_patterns",
-        &[
-            ("source", ColType::Str),
-            ("copy", ColType::Str),
-            ("count", ColType::I64),
-            ("outlets", ColType::I64),
-            ("top_outlets", ColType::Json),
-        ],
-    )?;
+    use DataType::{Int64, Utf8};
+    let top = list_of(vec![nullable("outlet", Utf8), required("count", Int64)]);
+    let columns = vec![
+        required("source", Utf8),
+        required("copy", Utf8),
+        required("count", Int64),
+        required("outlets", Int64),
+        required("top_outlets", top),
+    ];
+    let mut pat_out = TableWriter::new(out, "spin_patterns", columns)?;
     let mut line = Vec::new();
     for ((source, copy), p) in &mut pats {
         p.outlets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -142,42 +143,30 @@ fn write_patterns(
                 .iter()
                 .take(5)
                 .map(|&(o, count)| TopOutlet {
-                    outlet: &docs.outlets[o as usize],
+                    outlet: docs.outlet(o),
                     count,
                 })
                 .collect(),
         };
-        let top = serde_json::to_string(&row.top_outlets).unwrap_or_default();
         line.clear();
         serde_json::to_writer(&mut line, &row).map_err(|e| Error::io(out, e.into()))?;
         line.push(b'\n');
-        pat_out.push_typed(
-            &line,
-            &[
-                Cell::Str(source),
-                Cell::Str(copy),
-                Cell::I64(p.count as i64),
-                Cell::I64(p.outlets.len() as i64),
-                Cell::Str(&top),
-            ],
-        )?;
+        pat_out.push_line(&line)?;
     }
     pat_out.finish()
 }
 
 fn write_scores(scores: &BTreeMap<u32, (u64, u64)>, docs: &Docs, out: &Path) -> Result<()> {
-    let mut score_out = TableWriter::new(
-        out,
-        "spin_scores",
-        &[
-            ("id", ColType::Str),
-            ("outlet", ColType::OptStr),
-            ("date", ColType::OptStr),
-            ("aligned_words", ColType::I64),
-            ("substituted_words", ColType::I64),
-            ("spin_score", ColType::F64),
-        ],
-    )?;
+    use DataType::{Float64, Int64, Utf8};
+    let columns = vec![
+        required("id", Utf8),
+        nullable("outlet", Utf8),
+        nullable("date", Utf8),
+        required("aligned_words", Int64),
+        required("substituted_words", Int64),
+        required("spin_score", Float64),
+    ];
+    let mut score_out = TableWriter::new(out, "spin_scores", columns)?;
     for (&q, &(aligned, subs)) in scores {
         let d = &docs.docs[q as usize];
         let score = if aligned > 0 {

@@ -272,3 +272,59 @@ fn an_interrupted_scan_resumes_without_redoing_stages() {
     let third = scan(&idx, &out, &other, &Quiet).expect("scan");
     assert!(third.resumed.is_empty(), "{:?}", third.resumed);
 }
+
+#[test]
+fn parquet_tables_have_typed_nested_columns_and_the_jsonl_rows() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = build(dir.path(), &corpus());
+    let out = dir.path().join("out");
+    scan(&idx, &out, &ScanConfig::default(), &Quiet).expect("scan");
+    let read = |name: &str| {
+        let f = std::fs::File::open(out.join(format!("{name}.parquet"))).expect("parquet");
+        let b = ParquetRecordBatchReaderBuilder::try_new(f).expect("reader");
+        let schema = b.schema().clone();
+        let rows: usize = b
+            .build()
+            .expect("batches")
+            .map(|batch| batch.expect("batch").num_rows())
+            .sum();
+        (schema, rows)
+    };
+    let field_type = |schema: &arrow_schema::Schema, col: &str| {
+        schema
+            .field_with_name(col)
+            .expect("column")
+            .data_type()
+            .to_string()
+    };
+    let (pairs, n) = read("pairs");
+    assert_eq!(n, read_jsonl(&out.join("pairs.jsonl")).len());
+    assert!(n > 0);
+    let edits = field_type(&pairs, "edits");
+    assert!(edits.starts_with("List("), "{edits}");
+    for f in [
+        "\"op\": non-null Utf8",
+        "\"query\": non-null Utf8",
+        "\"source\": non-null Utf8",
+        "\"query_offset\": non-null Int64",
+    ] {
+        assert!(edits.contains(f), "{f} not in {edits}");
+    }
+    assert_eq!(field_type(&pairs, "score"), "Float64");
+    assert_eq!(field_type(&pairs, "delay_seconds"), "Int64");
+    let (clusters, n) = read("reuse_clusters");
+    assert_eq!(n, read_jsonl(&out.join("reuse_clusters.jsonl")).len());
+    let members = field_type(&clusters, "members");
+    assert!(
+        members.contains("\"offset\": non-null Int64") && members.contains("\"outlet\": Utf8"),
+        "{members}"
+    );
+    let (nd, _) = read("neardup_clusters");
+    assert!(field_type(&nd, "members").contains("\"representative\": non-null Boolean"));
+    let (spin, _) = read("spin_patterns");
+    assert!(field_type(&spin, "top_outlets").contains("\"count\": non-null Int64"));
+    let (graph, n) = read("copy_graph");
+    assert_eq!(n, read_jsonl(&out.join("copy_graph.jsonl")).len());
+    assert_eq!(field_type(&graph, "passages"), "Int64");
+}
