@@ -10,16 +10,13 @@ use std::path::Path;
 use arrow_schema::DataType;
 use serde::Serialize;
 use serde_json::json;
+use tessera_text::collapse_whitespace;
 
 use super::ScanSummary;
 use super::docs::Docs;
 use super::output::{TableWriter, list_of, nullable, required};
 use crate::error::{Error, Result};
 use crate::report::{Detection, Edit, EditOp};
-
-fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 fn words(s: &str) -> u64 {
     s.split(|c: char| !c.is_alphanumeric())
@@ -31,7 +28,8 @@ fn words(s: &str) -> u64 {
 fn is_spin(e: &Edit) -> bool {
     e.op == EditOp::Sub
         && (e.query.chars().any(char::is_alphabetic) || e.source.chars().any(char::is_alphabetic))
-        && collapse(&e.query).to_lowercase() != collapse(&e.source).to_lowercase()
+        && collapse_whitespace(&e.query).to_lowercase()
+            != collapse_whitespace(&e.source).to_lowercase()
 }
 
 /// A pair's aligned and substituted words, and its spin substitutions
@@ -47,7 +45,12 @@ pub(super) fn measure(d: &Detection) -> ((u64, u64), Vec<(String, String)>) {
         .edits
         .iter()
         .filter(|x| is_spin(x))
-        .map(|x| (collapse(&x.source), collapse(&x.query)))
+        .map(|x| {
+            (
+                collapse_whitespace(&x.source),
+                collapse_whitespace(&x.query),
+            )
+        })
         .collect();
     (
         (u64::from(d.matched_words) + sub_words, sub_words),
