@@ -47,7 +47,7 @@ python="${PYTHON:-python3}"
   || die "$python is not Python 3.11 or later (set PYTHON)"
 [ -x .venv/bin/python ] || "$python" -m venv .venv || die "cannot create .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check \
-  "maturin>=1.7,<2" pytest pyarrow pandas polars mypy || die "pip install of the test tools failed"
+  "maturin>=1.7,<2" pytest pyarrow pandas polars mypy duckdb || die "pip install of the test tools failed"
 # The package is built as a user builds it (a release wheel), with the
 # maturin just installed rather than a fresh one per run.
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
