@@ -517,3 +517,47 @@ fn a_failed_or_abandoned_write_leaves_no_temporary_segment() {
     let index = Index::open(dir.path()).expect("open");
     assert_eq!(index.num_docs(), 1, "the last commit is intact");
 }
+
+/// Run by `failpoints_are_compiled_out_of_ordinary_builds` in a child
+/// process; on its own it is an ordinary commit.
+#[test]
+#[ignore = "run by failpoints_are_compiled_out_of_ordinary_builds"]
+fn commit_through_every_failpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    w.commit().expect("commit");
+    w.delete(&["a".to_string()]).expect("delete");
+    w.commit().expect("commit");
+}
+
+/// `TESSERA_FAILPOINT` must not abort a program built without the
+/// `failpoints` feature (a user's binary).
+#[cfg(not(feature = "failpoints"))]
+#[test]
+fn failpoints_are_compiled_out_of_ordinary_builds() {
+    let exe = std::env::current_exe().expect("test binary");
+    for point in [
+        "segment-before-rename",
+        "after-segment-flush",
+        "before-manifest",
+        "after-manifest",
+    ] {
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "tests::commit_through_every_failpoint",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("TESSERA_FAILPOINT", point)
+            .output()
+            .expect("run the test binary");
+        assert!(
+            out.status.success(),
+            "{point}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
