@@ -23,6 +23,26 @@ pub(crate) fn failpoint(name: &str) {
     }
 }
 
+/// Fails with "no space left on device" when `TESSERA_FAILPOINT` names
+/// this point: the tests of a full disk (the server's 507) use it.
+#[cfg(feature = "failpoints")]
+pub(crate) fn failpoint_io(name: &str) -> std::io::Result<()> {
+    if std::env::var("TESSERA_FAILPOINT").ok().as_deref() == Some(name) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!("No space left on device (failpoint {name})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Without the `failpoints` feature, fault injection is compiled out.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub(crate) fn failpoint_io(_name: &str) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// Without the `failpoints` feature, fault injection is compiled out.
 #[cfg(not(feature = "failpoints"))]
 #[inline(always)]

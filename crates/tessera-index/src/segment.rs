@@ -391,6 +391,7 @@ impl SegmentBuilder {
         sections[S_ID_ORDER] = self.write_id_order(&mut w)?;
         (sections[S_FP_DICT], sections[S_POSTINGS]) = self.write_postings(&mut w)?;
         sections[S_VOCAB] = self.write_vocab(&mut w)?;
+        crate::fsutil::failpoint_io("segment-disk-full").at(&tmp)?;
         let (size, crc) = finish(w, &tmp, &sections, n as u32)?;
         crate::fsutil::failpoint("segment-before-rename");
         std::fs::rename(&tmp, &self.path).at(&self.path)?;
