@@ -220,15 +220,6 @@ impl Engine {
     }
 
     /// Aligns a tokenized article with the given sources.
-    pub(crate) fn trace_prepared(
-        &self,
-        query: &Query<'_>,
-        q: &Prepared<'_>,
-        cands: Vec<DocAddr>,
-    ) -> Result<TraceReport> {
-        self.trace_prepared_until(query, q, cands, Deadline::none())
-    }
-
     fn trace_prepared_until(
         &self,
         query: &Query<'_>,
