@@ -96,7 +96,7 @@ PY
 (
   ok=0; fail=0
   for f in "$tmp"/batches/*.jsonl; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer bench' --data-binary @"$f" "$url/v1/documents")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer bench' -H 'Content-Type: application/x-ndjson' --data-binary @"$f" "$url/v1/documents")
     if [ "$code" = 200 ]; then ok=$((ok + 1)); else fail=$((fail + 1)); fi
     echo "$ok $fail" > "$tmp/writes"
     sleep 0.5

@@ -1,5 +1,6 @@
 //! `tessera eval`: the PAN measures, on given detections or on tessera's own.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -73,8 +74,8 @@ pub fn run(a: EvalArgs, g: Global) -> Result<Outcome> {
     }
     let e = evaluate(&gold, &dets);
     match a.format {
-        EvalFormat::Text => print!("{}", e.to_text()),
-        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&e)?),
+        EvalFormat::Text => write!(std::io::stdout(), "{}", e.to_text())?,
+        EvalFormat::Json => writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&e)?)?,
     }
     if ran && !g.quiet {
         eprintln!(

@@ -1,5 +1,6 @@
 //! `tessera index ...`: add, stats, delete, compact, recover.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -109,7 +110,11 @@ fn add(a: AddArgs, g: Global) -> Result<Outcome> {
     let report = ingest(&mut writer, &a.paths, &a.input.options(), a.strict, g.quiet)?;
     let secs = start.elapsed().as_secs_f64();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&report)?
+        )?;
     }
     if !g.quiet {
         print_report(&report, writer.index().num_docs(), secs);
@@ -136,46 +141,56 @@ fn human_bytes(b: u64) -> String {
 fn stats(dir: &Path, json: bool) -> Result<Outcome> {
     let index = Index::open(dir)?;
     let s = index.stats();
+    // Written with `writeln!`, not `println!`: a closed pipe is an error that
+    // propagates (and `main` treats as success), not a panic.
+    let mut out = std::io::stdout().lock();
     if json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
         return Ok(Outcome::Done);
     }
     let per_doc = s.bytes_on_disk.checked_div(s.documents).unwrap_or(0);
-    println!("index        {}", dir.display());
-    println!(
+    writeln!(out, "index        {}", dir.display())?;
+    writeln!(
+        out,
         "format       version {} (generation {})",
         s.format_version, s.generation
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "documents    {} live, {} deleted (until compaction)",
         s.documents, s.deleted
-    );
-    println!("segments     {}", s.segments);
-    println!(
+    )?;
+    writeln!(out, "segments     {}", s.segments)?;
+    writeln!(
+        out,
         "text         {} ({} characters, {} tokens)",
         human_bytes(s.text_bytes),
         s.text_chars,
         s.tokens
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "on disk      {} ({} per document)",
         human_bytes(s.bytes_on_disk),
         human_bytes(per_doc)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "fingerprints {} distinct word {}-grams, winnowed with a window of {}",
         s.fingerprints, s.settings.ngram, s.settings.window
-    );
-    println!("vocabulary   {} distinct tokens", s.vocabulary);
+    )?;
+    writeln!(out, "vocabulary   {} distinct tokens", s.vocabulary)?;
     match s.date_range {
-        Some((a, b)) => println!(
+        Some((a, b)) => writeln!(
+            out,
             "dates        {} to {} ({} undated)",
             tessera::date::format_day(a),
             tessera::date::format_day(b),
             s.undated
-        ),
-        None => println!("dates        none"),
+        )?,
+        None => writeln!(out, "dates        none")?,
     }
+    out.flush()?;
     Ok(Outcome::Done)
 }
 
@@ -226,7 +241,7 @@ fn recover(dir: &Path, json: bool, g: Global) -> Result<Outcome> {
     let r = tessera::index::recover(dir)
         .with_context(|| format!("cannot recover the index {}", dir.display()))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&r)?)?;
     }
     if g.quiet {
         return Ok(Outcome::Done);

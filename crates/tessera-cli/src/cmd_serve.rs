@@ -37,6 +37,23 @@ pub struct ServeArgs {
     /// Traces running at once (default: twice the cores).
     #[arg(long, value_name = "N")]
     max_concurrent_traces: Option<usize>,
+    /// Largest article a trace accepts (the body limit applies to batches).
+    #[arg(long, default_value = "2MiB", value_parser = parse_size, value_name = "SIZE")]
+    max_query: usize,
+    /// Longest wait for a request's head, also between the requests of a
+    /// kept-alive connection (then it is closed).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    header_timeout: Duration,
+    /// Longest time to receive a request body (408).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    body_timeout: Duration,
+    /// Connections served at once; more wait to be accepted (default: 1024,
+    /// fewer when the open-file limit is low).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// How often to look for commits made by other processes (`tessera index ...`).
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    refresh_interval: Duration,
     /// Log format (logs go to standard error; RUST_LOG filters them).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -68,6 +85,13 @@ pub fn run(a: ServeArgs, g: Global) -> Result<Outcome> {
     }
     cfg.trace = a.tuning.config()?;
     cfg.shutdown_after = a.shutdown_after;
+    cfg.max_query_bytes = a.max_query;
+    cfg.header_timeout = a.header_timeout;
+    cfg.body_timeout = a.body_timeout;
+    if let Some(n) = a.max_connections {
+        cfg.max_connections = n.max(1);
+    }
+    cfg.refresh_interval = a.refresh_interval;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -79,10 +103,8 @@ pub fn run(a: ServeArgs, g: Global) -> Result<Outcome> {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "listening on http://{addr}");
         let _ = out.flush();
-        if !protected {
-            tracing::warn!(
-                "no token set: anyone who can reach this address can add and delete documents"
-            );
+        if let Some(warning) = tessera_server::exposure_warning(addr, protected) {
+            tracing::warn!("{warning}");
         }
     }))?;
     Ok(Outcome::Done)

@@ -892,3 +892,52 @@ fn eval_reads_and_writes_the_pan_2009_2011_layout() {
     ]);
     assert_eq!(again["macro"], e["macro"]);
 }
+
+/// `tessera … | head -1`: standard output closed before anything is written
+/// (the reading end of the pipe is gone), so the first write fails with
+/// EPIPE every time. Every command exits quietly with status 0.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&[
+        "index",
+        "add",
+        c.to_str().expect("path"),
+        "--index",
+        "idx",
+        "-q",
+    ]);
+    t.write("q.txt", SPUN);
+    let gold = data_dir().join("reuse-dev");
+    let gold = gold.to_str().expect("path");
+    let runs: [&[&str]; 6] = [
+        &["index", "stats", "--index", "idx"],
+        &["index", "stats", "--index", "idx", "--json"],
+        &[
+            "index",
+            "add",
+            c.to_str().expect("path"),
+            "--index",
+            "idx",
+            "--json",
+            "-q",
+        ],
+        &["trace", "q.txt", "--index", "idx", "--format", "json"],
+        &["trace", "q.txt", "--index", "idx"],
+        &["eval", "--gold", gold, "--detections", "/dev/null", "-q"],
+    ];
+    for args in runs {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = t
+            .cmd()
+            .args(args)
+            .stdout(writer)
+            .output()
+            .expect("run tessera");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "tessera {args:?}: {err}");
+        assert!(!err.contains("panicked"), "tessera {args:?}: {err}");
+    }
+}

@@ -36,6 +36,10 @@ struct Server {
 
 impl Server {
     fn start(index: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(index, args, &[])
+    }
+
+    fn start_with_env(index: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--index"])
             .arg(index)
@@ -43,6 +47,8 @@ impl Server {
             .args(args)
             .env_remove("TESSERA_TOKEN")
             .env_remove("RUST_LOG")
+            .env_remove("TESSERA_FAILPOINT")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -573,4 +579,383 @@ fn a_server_killed_during_a_write_loses_nothing_committed() {
     );
     assert_eq!(s, 200, "{w}");
     assert_eq!(w["documents"].as_u64(), Some(docs + 1));
+}
+
+/// Sends a raw request and returns the status line's code and the body.
+fn raw(base: &str, request: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(request.as_bytes()).expect("send");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let code = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (code, body)
+}
+
+/// Waits until the server closes `s` (EOF or reset), reading whatever it
+/// sends; false if it is still open after `limit`.
+fn closed_within(s: &mut std::net::TcpStream, limit: std::time::Duration) -> bool {
+    let start = std::time::Instant::now();
+    s.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .expect("timeout");
+    let mut buf = [0u8; 1024];
+    while start.elapsed() < limit {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+#[test]
+fn slow_and_silent_clients_are_cut_off_while_health_and_traces_answer() {
+    let (_dir, index) = index_with(&corpus());
+    let server = Server::start(
+        &index,
+        &[
+            "--header-timeout",
+            "2s",
+            "--body-timeout",
+            "2s",
+            "--max-connections",
+            "600",
+        ],
+    );
+    let addr = server.base.trim_start_matches("http://").to_string();
+    // 500 slow clients: half send nothing, half start a request head and stall.
+    let mut slow: Vec<std::net::TcpStream> = (0..500)
+        .map(|k| {
+            let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+            if k % 2 == 1 {
+                s.write_all(b"POST /v1/trace HTTP/1.1\r\nHost: x\r\n")
+                    .expect("half a head");
+            }
+            s
+        })
+        .collect();
+    // Health and traces answer while they hold their sockets.
+    let (s, h) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(s, 200, "{h}");
+    let (s, r) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": SPUN}).to_string()),
+    );
+    assert_eq!(s, 200, "{r}");
+    // A body that never completes gets a 408.
+    let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
+    stalled
+        .write_all(b"POST /v1/trace HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":")
+        .expect("part of a body");
+    // An idle kept-alive connection after a complete request.
+    let mut idle = std::net::TcpStream::connect(&addr).expect("connect");
+    idle.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("request");
+    // Every one of them is closed by the server (bounded: header timeout
+    // 2 s, generous margin for a loaded machine).
+    let limit = std::time::Duration::from_secs(20);
+    let open = slow
+        .iter_mut()
+        .map(|s| closed_within(s, limit))
+        .filter(|closed| !closed)
+        .count();
+    assert_eq!(open, 0, "slow clients still connected");
+    let mut answer = String::new();
+    stalled.set_read_timeout(Some(limit)).expect("timeout");
+    let _ = stalled.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "{answer}");
+    assert!(
+        closed_within(&mut idle, limit),
+        "idle keep-alive connection"
+    );
+    // The cap: with 4 connections at most, a fifth waits until a slot frees.
+    drop(server);
+    let server = Server::start(
+        &index,
+        &["--header-timeout", "1s", "--max-connections", "4"],
+    );
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let _held: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| std::net::TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    let (s, m) = call("GET", &server.url("/metrics"), None, None);
+    assert_eq!(s, 200);
+    let m = m.as_str().expect("text").to_string();
+    let open: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("tessera_http_connections "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no connection gauge in {m}"));
+    assert!(
+        (1..=4).contains(&open),
+        "{open} connections open with a cap of 4"
+    );
+}
+
+#[test]
+fn commits_of_the_cli_are_served_within_the_refresh_interval() {
+    let (dir, index) = index_with(&corpus());
+    let server = Server::start(&index, &["--refresh-interval", "100ms"]);
+    let (_, h) = call("GET", &server.url("/v1/health"), None, None);
+    let first = h["generation"].as_u64().expect("generation");
+    let more = dir.path().join("more.jsonl");
+    std::fs::write(&more, format!("{}\n", json!({"id": "cli-9", "text": OIL}))).expect("write");
+    let cli = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .arg("--index")
+            .arg(&index)
+            .arg("-q")
+            .output()
+            .expect("cli");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    cli(&["index", "add", more.to_str().expect("path")]);
+    let wait_for = |pred: &dyn Fn() -> bool| {
+        for _ in 0..100 {
+            if pred() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
+    assert!(
+        wait_for(&|| call("GET", &server.url("/v1/documents/cli-9"), None, None).0 == 200),
+        "the document added by the CLI is served"
+    );
+    let (_, h) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(h["documents"], 4);
+    assert!(h["generation"].as_u64() > Some(first));
+    cli(&["index", "delete", "afp-1"]);
+    cli(&["index", "compact"]);
+    assert!(
+        wait_for(&|| call("GET", &server.url("/v1/documents/afp-1"), None, None).0 == 404),
+        "the document deleted by the CLI is gone"
+    );
+    let (s, r) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": SPUN}).to_string()),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(r["passages"][0]["source_id"], "copy-2");
+    let (_, m) = call("GET", &server.url("/metrics"), None, None);
+    assert!(
+        m.as_str()
+            .is_some_and(|m| m.contains("tessera_index_documents 3")),
+        "{m}"
+    );
+}
+
+#[test]
+fn cross_site_and_form_encoded_writes_are_refused() {
+    let (_dir, index) = index_with(&corpus());
+    let server = Server::start(&index, &[]);
+    let doc = format!("{}\n", json!({"id": "evil", "text": OIL}));
+    let post = |headers: &[(&str, &str)]| {
+        let mut r = agent().post(&server.url("/v1/documents"));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let mut resp = r.send(&doc).expect("send");
+        let status = resp.status().as_u16();
+        let body: Value = serde_json::from_str(&resp.body_mut().read_to_string().expect("body"))
+            .expect("a JSON error");
+        (status, body)
+    };
+    // What a page of another site can send without a preflight.
+    let (s, e) = post(&[("Content-Type", "text/plain")]);
+    assert_eq!(s, 415, "{e}");
+    assert_eq!(e["error"]["code"], "unsupported_media_type");
+    let (s, e) = post(&[("Content-Type", "application/x-www-form-urlencoded")]);
+    assert_eq!(s, 415, "{e}");
+    let (s, e) = post(&[
+        ("Content-Type", "application/x-ndjson"),
+        ("Origin", "https://evil.example"),
+    ]);
+    assert_eq!(s, 403, "{e}");
+    assert_eq!(e["error"]["code"], "cross_origin");
+    let (s, _) = post(&[
+        ("Content-Type", "application/x-ndjson"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ]);
+    assert_eq!(s, 403);
+    let (s, e) = call("DELETE", &server.url("/v1/documents/afp-1"), None, None);
+    assert_eq!(
+        s, 200,
+        "no Origin: not a browser, allowed without a token: {e}"
+    );
+    assert_eq!(
+        call("GET", &server.url("/v1/documents/evil"), None, None).0,
+        404
+    );
+    // The server's own page (same origin) and JSON Lines clients may write.
+    let origin = server.base.clone();
+    let (s, w) = post(&[
+        ("Content-Type", "application/x-ndjson; charset=utf-8"),
+        ("Origin", &origin),
+    ]);
+    assert_eq!(s, 200, "{w}");
+}
+
+#[test]
+fn a_trace_past_the_timeout_is_cancelled_and_long_queries_get_413() {
+    let (_dir, index) = index_with(&corpus());
+    let server = Server::start(&index, &["--timeout", "1ms", "--max-query", "4MiB"]);
+    let long: String = std::iter::repeat_n(SPUN, 3000)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": long}).to_string()),
+    );
+    assert_eq!(s, 504, "{e}");
+    // The work stopped at the deadline (counted), and the in-flight gauge
+    // goes back to 0 only when it has.
+    let mut m = String::new();
+    for _ in 0..200 {
+        let (_, v) = call("GET", &server.url("/metrics"), None, None);
+        m = v.as_str().unwrap_or_default().to_string();
+        if m.contains("tessera_traces_cancelled_total 1")
+            && m.contains("tessera_traces_in_flight 0")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(m.contains("tessera_traces_cancelled_total 1"), "{m}");
+    assert!(m.contains("tessera_traces_in_flight 0"), "{m}");
+    drop(server);
+    let server = Server::start(&index, &["--max-query", "1KiB"]);
+    let spec = Spec::fetch(&server);
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": "word ".repeat(400)}).to_string()),
+    );
+    assert_eq!(s, 413, "{e}");
+    spec.check("Error", &e);
+    assert_eq!(e["error"]["code"], "query_too_large");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1024")),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_error_is_json_and_documented() {
+    let (_dir, index) = index_with(&corpus());
+    let token = "Tok3n";
+    let server = Server::start(&index, &["--token", token]);
+    let spec = Spec::fetch(&server);
+    let jsonl = format!("{}\n", json!({"id": "n1", "text": OIL}));
+    // Unknown or invalid query parameters.
+    for q in ["?bogus=1", "?strict=maybe", "?on_duplicate=merge"] {
+        let (s, e) = call(
+            "POST",
+            &server.url(&format!("/v1/documents{q}")),
+            Some(token),
+            Some(&jsonl),
+        );
+        assert_eq!(s, 400, "{q}: {e}");
+        spec.check("Error", &e);
+    }
+    // A method the path does not have.
+    let (s, body) = raw(
+        &server.base,
+        "PUT /v1/trace HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(s, 405);
+    let e: Value = serde_json::from_str(&body).expect("a JSON 405");
+    spec.check("Error", &e);
+    // `{}` and nulls: 400, and the spec says so.
+    for body in [
+        "{}",
+        r#"{"text": null, "document_id": "copy-2"}"#,
+        r#"{"document_id": "copy-2", "title": null}"#,
+        "[]",
+    ] {
+        let (s, e) = call("POST", &server.url("/v1/trace"), None, Some(body));
+        assert_eq!(s, 400, "{body}: {e}");
+        spec.check("Error", &e);
+    }
+    let req = &spec.doc["components"]["schemas"]["TraceRequest"];
+    let validator = jsonschema::validator_for(req).expect("schema");
+    assert!(!validator.is_valid(&json!({})), "the spec must refuse {{}}");
+    assert!(!validator.is_valid(&json!({"text": null, "document_id": "2"})));
+    assert!(validator.is_valid(&json!({"document_id": "2"})));
+    // The bearer scheme is case-insensitive.
+    for scheme in ["bearer", "BEARER"] {
+        let resp = agent()
+            .post(&server.url("/v1/documents"))
+            .header("Content-Type", "application/x-ndjson")
+            .header("Authorization", &format!("{scheme} {token}"))
+            .send(&jsonl)
+            .expect("send");
+        assert_eq!(resp.status().as_u16(), 200, "{scheme}");
+    }
+    // A write on a full disk (injected: the test build of the binary has
+    // the index's failpoints): 507, no server path in the message, the
+    // cause in the log, no partial file left.
+    drop(server);
+    let server = Server::start_with_env(
+        &index,
+        &["--token", token],
+        &[("TESSERA_FAILPOINT", "segment-disk-full")],
+    );
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/documents"),
+        Some(token),
+        Some(&jsonl),
+    );
+    assert_eq!(s, 507, "{e}");
+    spec.check("Error", &e);
+    spec.documents("/v1/documents", "post", 507);
+    let message = e["error"]["message"].as_str().expect("message");
+    let dir_name = index.to_string_lossy().to_string();
+    assert!(
+        !message.contains(&dir_name) && !message.contains("seg-"),
+        "{message}"
+    );
+    let log = server.log();
+    assert!(log.contains("No space left on device"), "{log}");
+    let leftovers: Vec<_> = std::fs::read_dir(&index)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+    let (_, h) = call("GET", &server.url("/v1/health"), None, None);
+    assert_eq!(h["documents"], 4, "the failed write changed nothing");
 }

@@ -113,4 +113,22 @@ mod tests {
         let e = Deletes::read(&p, 100).expect_err("too small a segment");
         assert!(e.to_string().contains("past the segment"), "{e}");
     }
+
+    #[test]
+    fn a_damaged_deletion_file_is_corrupt_not_another_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.tdel");
+        let mut d = Deletes::new(10);
+        d.insert(3);
+        d.write(&p).expect("write");
+        let good = std::fs::read(&p).expect("read");
+        // Any single damaged byte, the version fields included.
+        for at in 0..good.len() {
+            let mut b = good.clone();
+            b[at] ^= 0x5a;
+            std::fs::write(&p, &b).expect("damage");
+            let e = Deletes::read(&p, 10).expect_err("damaged");
+            assert!(matches!(e, Error::Corrupt { .. }), "byte {at}: {e}");
+        }
+    }
 }

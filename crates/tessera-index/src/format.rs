@@ -132,17 +132,29 @@ pub fn check_file_known<'a>(
             format!("expected a {} file", String::from_utf8_lossy(kind)),
         ));
     }
+    let t = b.len() - TRAILER_LEN;
+    if &b[t + 8..] != end {
+        return Err(Error::corrupt(path, "truncated (end marker missing)"));
+    }
+    // The version is stored twice, in the header and in the trailer: a
+    // file of another version says so in both places; a damaged version
+    // field is corruption, not a version to upgrade to.
     let version = get_u32(b, 12);
+    let trailer_version = get_u32(b, t + 4);
+    if version != trailer_version {
+        return Err(Error::corrupt(
+            path,
+            format!(
+                "the format version is damaged (header says {version}, trailer {trailer_version})"
+            ),
+        ));
+    }
     if version != FORMAT_VERSION {
         return Err(Error::IncompatibleFormat {
             path: path.to_path_buf(),
             found: version,
             supported: FORMAT_VERSION,
         });
-    }
-    let t = b.len() - TRAILER_LEN;
-    if &b[t + 8..] != end {
-        return Err(Error::corrupt(path, "truncated (end marker missing)"));
     }
     let stored = get_u32(b, t);
     let actual = known_crc.unwrap_or_else(|| crc32fast::hash(&b[..t]));
@@ -200,8 +212,14 @@ mod tests {
         assert!(e.to_string().contains("truncated"), "{e}");
         let e = check_file(p, &buf, KIND_DELETES, DELETES_END).expect_err("kind");
         assert!(e.to_string().contains("expected a DELS file"), "{e}");
+        let mut damaged = buf.clone();
+        damaged[12] = 9;
+        let e = check_file(p, &damaged, KIND_SEGMENT, SEGMENT_END).expect_err("damaged version");
+        assert!(matches!(e, Error::Corrupt { .. }), "{e}");
         let mut newer = buf.clone();
         newer[12] = 9;
+        let t = newer.len() - TRAILER_LEN;
+        newer[t + 4] = 9;
         let e = check_file(p, &newer, KIND_SEGMENT, SEGMENT_END).expect_err("version");
         assert!(
             matches!(e, Error::IncompatibleFormat { found: 9, .. }),

@@ -11,7 +11,9 @@ use crate::error::{IoContext, Result};
 
 /// Aborts the process when the environment variable `TESSERA_FAILPOINT`
 /// names this point. Crash tests use it to kill a writer at each step of a
-/// commit; it costs one cached lookup otherwise.
+/// commit; it costs one cached lookup otherwise. Compiled in only with the
+/// `failpoints` feature (the test build of the `tessera` binary).
+#[cfg(feature = "failpoints")]
 pub(crate) fn failpoint(name: &str) {
     static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let point = POINT.get_or_init(|| std::env::var("TESSERA_FAILPOINT").ok());
@@ -20,6 +22,31 @@ pub(crate) fn failpoint(name: &str) {
         std::process::abort();
     }
 }
+
+/// Fails with "no space left on device" when `TESSERA_FAILPOINT` names
+/// this point: the tests of a full disk (the server's 507) use it.
+#[cfg(feature = "failpoints")]
+pub(crate) fn failpoint_io(name: &str) -> std::io::Result<()> {
+    if std::env::var("TESSERA_FAILPOINT").ok().as_deref() == Some(name) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!("No space left on device (failpoint {name})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Without the `failpoints` feature, fault injection is compiled out.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub(crate) fn failpoint_io(_name: &str) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Without the `failpoints` feature, fault injection is compiled out.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub(crate) fn failpoint(_name: &str) {}
 
 /// Writes `bytes` to `path` through a synced temporary file and a rename.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -256,6 +256,33 @@ pub(crate) struct SegmentBuilder {
     /// Token document frequencies.
     df: crate::keyed::Counts,
     text_bytes: u64,
+    /// Set once the file is renamed into place; until then, dropping the
+    /// builder (an error, a writer dropped without commit) removes the
+    /// temporary file.
+    renamed: bool,
+}
+
+impl Drop for SegmentBuilder {
+    fn drop(&mut self) {
+        if !self.renamed {
+            drop(self.out.take());
+            match std::fs::remove_file(&self.tmp) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    warn_left_behind(&self.tmp, &e);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A temporary file that cannot be removed is left for `recover` and the
+/// next writer to see; nothing else can be done from a destructor.
+fn warn_left_behind(path: &Path, e: &std::io::Error) {
+    eprintln!(
+        "tessera: cannot remove the temporary segment {}: {e}",
+        path.display()
+    );
 }
 
 impl SegmentBuilder {
@@ -272,6 +299,7 @@ impl SegmentBuilder {
             pairs: Pairs::default(),
             df: crate::keyed::Counts::default(),
             text_bytes: 0,
+            renamed: false,
         }
     }
     pub(crate) fn len(&self) -> usize {
@@ -339,12 +367,9 @@ impl SegmentBuilder {
         self.dead[ord as usize] = true;
     }
 
-    /// Discards the segment (nothing live was added).
-    pub(crate) fn abandon(mut self) {
-        if self.out.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
+    /// Discards the segment (nothing live was added); dropping the builder
+    /// removes its temporary file.
+    pub(crate) fn abandon(self) {}
 
     /// Finishes the file and renames it into place. Returns the number of
     /// documents, the file size, its checksum and the ordinals of the
@@ -366,9 +391,11 @@ impl SegmentBuilder {
         sections[S_ID_ORDER] = self.write_id_order(&mut w)?;
         (sections[S_FP_DICT], sections[S_POSTINGS]) = self.write_postings(&mut w)?;
         sections[S_VOCAB] = self.write_vocab(&mut w)?;
+        crate::fsutil::failpoint_io("segment-disk-full").at(&tmp)?;
         let (size, crc) = finish(w, &tmp, &sections, n as u32)?;
         crate::fsutil::failpoint("segment-before-rename");
         std::fs::rename(&tmp, &self.path).at(&self.path)?;
+        self.renamed = true;
         let dead = (0..n as u32).filter(|&o| self.dead[o as usize]).collect();
         Ok((n as u32, size, crc, dead))
     }

@@ -476,3 +476,88 @@ fn recover_rebuilds_the_manifest_from_verified_segments() {
     let w = IndexWriter::open(dir.path(), WriterOptions::default()).expect("writer");
     assert_eq!(w.index().num_docs(), 4);
 }
+
+fn tmp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_failed_or_abandoned_write_leaves_no_temporary_segment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    w.commit().expect("commit");
+    drop(w);
+    // A writer dropped before its commit (an error in the caller).
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "b", LONG);
+    assert_eq!(
+        tmp_files(dir.path()).len(),
+        1,
+        "the segment is being written"
+    );
+    drop(w);
+    assert_eq!(tmp_files(dir.path()), Vec::<String>::new());
+    // A commit that fails while writing the segment: a directory stands
+    // where the new segment file must be renamed to.
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "c", LONG);
+    let tmp = tmp_files(dir.path());
+    let target = dir.path().join(tmp[0].trim_end_matches(".tmp"));
+    std::fs::create_dir(&target).expect("block the rename");
+    std::fs::write(target.join("keep"), b"x").expect("non-empty");
+    w.commit().expect_err("the rename fails");
+    drop(w);
+    assert_eq!(tmp_files(dir.path()), Vec::<String>::new());
+    std::fs::remove_dir_all(&target).expect("unblock");
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.num_docs(), 1, "the last commit is intact");
+}
+
+/// Run by `failpoints_are_compiled_out_of_ordinary_builds` in a child
+/// process; on its own it is an ordinary commit.
+#[test]
+#[ignore = "run by failpoints_are_compiled_out_of_ordinary_builds"]
+fn commit_through_every_failpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = writer(dir.path(), WriterOptions::default());
+    add(&mut w, "a", LONG);
+    w.commit().expect("commit");
+    w.delete(&["a".to_string()]).expect("delete");
+    w.commit().expect("commit");
+}
+
+/// `TESSERA_FAILPOINT` must not abort a program built without the
+/// `failpoints` feature (a user's binary).
+#[cfg(not(feature = "failpoints"))]
+#[test]
+fn failpoints_are_compiled_out_of_ordinary_builds() {
+    let exe = std::env::current_exe().expect("test binary");
+    for point in [
+        "segment-before-rename",
+        "after-segment-flush",
+        "before-manifest",
+        "after-manifest",
+    ] {
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "tests::commit_through_every_failpoint",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("TESSERA_FAILPOINT", point)
+            .output()
+            .expect("run the test binary");
+        assert!(
+            out.status.success(),
+            "{point}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

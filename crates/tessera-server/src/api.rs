@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -44,6 +45,8 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(same_origin))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .with_state(state)
 }
@@ -75,6 +78,51 @@ async fn observe(State(st): State<Shared>, req: Request, next: Next) -> Response
         .observe(secs);
     tracing::info!(method = %method, route = %route, status, ms = secs * 1000.0, "request");
     resp
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on this path; see /v1/openapi.json"),
+    )
+}
+
+/// Refuses requests that change state or run work (anything but GET and
+/// HEAD) when a browser says they come from a page of another origin: a
+/// page elsewhere cannot make a visitor's browser add or delete documents
+/// (with no token set, the default, nothing else would stop it). Clients
+/// that are not browsers send no `Origin` and are not affected.
+async fn same_origin(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    let origin_ok = match headers.get(header::ORIGIN) {
+        None => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let authority = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, rest)| rest.trim_end_matches('/'));
+            matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+        }
+    };
+    if cross_site || !origin_ok {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "requests from a page of another origin are refused",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found(method: Method) -> ApiError {
@@ -141,10 +189,24 @@ async fn stats(
     Ok(axum::Json(stats))
 }
 
-/// Reads a whole request body, refusing more than the configured limit.
+/// Reads a whole request body, refusing more than the configured limit
+/// (413) or a body that takes longer than the body timeout to arrive (408).
 async fn read_body(st: &AppState, body: Body) -> Result<axum::body::Bytes, ApiError> {
     let limit = st.cfg.max_body_bytes;
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
+    let wait = st.cfg.body_timeout;
+    let read = tokio::time::timeout(wait, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {:.0} s",
+                    wait.as_secs_f64()
+                ),
+            )
+        })?;
+    read.map_err(|e| {
         let too_large = std::error::Error::source(&e)
             .is_some_and(|s| s.to_string().contains("length limit"))
             || e.to_string().contains("length limit");
@@ -158,6 +220,39 @@ async fn read_body(st: &AppState, body: Body) -> Result<axum::body::Bytes, ApiEr
             ApiError::bad_request(format!("cannot read the request body: {e}"))
         }
     })
+}
+
+/// Checks that a write's body is declared as JSON Lines or JSON: a form or
+/// `text/plain`, which a page of any site can send without asking, is
+/// refused (415).
+fn json_body(headers: &HeaderMap) -> Result<(), ApiError> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some(
+            "application/x-ndjson"
+            | "application/jsonl"
+            | "application/x-jsonlines"
+            | "application/json",
+        ) => Ok(()),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "send the documents as `Content-Type: application/x-ndjson` (JSON Lines) or \
+                 `application/json`, not {}",
+                other.map_or_else(|| "no content type".to_string(), |t| format!("{t:?}"))
+            ),
+        )),
+    }
 }
 
 /// Runs blocking work (index access, alignment) off the async threads.
@@ -174,11 +269,13 @@ fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = &st.cfg.token else {
         return Ok(());
     };
+    // The scheme is case-insensitive (RFC 9110, 11.1).
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| v.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     let ok = given.is_some_and(|g| {
         let (a, b) = (g.as_bytes(), token.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -210,20 +307,72 @@ struct TraceRequest {
     exclude_id: Option<String>,
 }
 
-async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceReport>, ApiError> {
-    let bytes = read_body(&st, body).await?;
-    let req: TraceRequest = serde_json::from_slice(&bytes)
+/// Parses the body of `POST /v1/trace`: a JSON object with exactly one of
+/// `text` and `document_id`, every field a string (`null` is refused, not
+/// taken as absent).
+fn trace_request(bytes: &[u8], max_query: usize) -> Result<TraceRequest, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+    let Some(fields) = value.as_object() else {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    };
+    if let Some((k, _)) = fields.iter().find(|(_, v)| v.is_null()) {
+        return Err(ApiError::bad_request(format!(
+            "`{k}` must be a string, not null (leave it out instead)"
+        )));
+    }
+    let req: TraceRequest = serde_json::from_value(value)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     if req.text.is_some() == req.document_id.is_some() {
         return Err(ApiError::bad_request(
             "give exactly one of `text` and `document_id`",
         ));
     }
-    if req.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        return Err(ApiError::bad_request("`text` is empty"));
+    if let Some(text) = &req.text {
+        if text.trim().is_empty() {
+            return Err(ApiError::bad_request("`text` is empty"));
+        }
+        if text.len() > max_query {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "query_too_large",
+                format!(
+                    "the article is {} bytes long; the server traces articles of at most {max_query} bytes",
+                    text.len()
+                ),
+            ));
+        }
     }
+    Ok(req)
+}
+
+/// Keeps `traces_in_flight` true: decremented when the work itself ends,
+/// not when the request gives up on it.
+struct InFlight(prometheus_client::metrics::gauge::Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+fn timeout_error(timeout: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "timeout",
+        format!(
+            "the trace did not finish within {:.0} s",
+            timeout.as_secs_f64()
+        ),
+    )
+}
+
+async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceReport>, ApiError> {
+    let bytes = read_body(&st, body).await?;
+    let req = trace_request(&bytes, st.cfg.max_query_bytes)?;
     let timeout = st.cfg.request_timeout;
     let started = Instant::now();
+    let deadline = started + timeout;
     let permit = tokio::time::timeout(timeout, Arc::clone(&st.traces).acquire_owned())
         .await
         .map_err(|_| {
@@ -241,10 +390,12 @@ async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceR
     let engine = st.engine();
     let st2 = Arc::clone(&st);
     st.metrics.traces_in_flight.inc();
+    let in_flight = InFlight(st.metrics.traces_in_flight.clone());
     let work = blocking(move || {
         let _permit = permit;
-        let report = match (&req.text, &req.document_id) {
-            (_, Some(doc)) => engine.trace_id(doc)?,
+        let _in_flight = in_flight;
+        let traced = match (&req.text, &req.document_id) {
+            (_, Some(doc)) => engine.trace_id_until(doc, deadline),
             (Some(text), None) => {
                 let exclude = match &req.exclude_id {
                     Some(id) => Some(engine.index().find(id).ok_or_else(|| {
@@ -252,31 +403,31 @@ async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceR
                     })?),
                     None => None,
                 };
-                engine.trace(&TraceQuery {
+                let query = TraceQuery {
                     id: req.id.as_deref().unwrap_or("query"),
                     title: req.title.as_deref(),
                     text,
                     exclude,
-                })?
+                };
+                engine.trace_until(&query, deadline)
             }
             (None, None) => return Err(ApiError::bad_request("nothing to trace")),
+        };
+        let report = match traced {
+            Err(tessera::Error::DeadlineExceeded { .. }) => {
+                st2.metrics.traces_cancelled.inc();
+                return Err(timeout_error(timeout));
+            }
+            other => other?,
         };
         st2.metrics.passages.inc_by(report.passages.len() as u64);
         Ok(report)
     });
+    // The answer goes out at the deadline; the work stops at its next check.
     let remaining = timeout.saturating_sub(started.elapsed());
-    let result = tokio::time::timeout(remaining, work).await;
-    st.metrics.traces_in_flight.dec();
-    match result {
+    match tokio::time::timeout(remaining, work).await {
         Ok(r) => r.map(axum::Json),
-        Err(_) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "timeout",
-            format!(
-                "the trace did not finish within {:.0} s",
-                timeout.as_secs_f64()
-            ),
-        )),
+        Err(_) => Err(timeout_error(timeout)),
     }
 }
 
@@ -340,10 +491,17 @@ struct WriteResponse {
 async fn add_documents(
     State(st): State<Shared>,
     headers: HeaderMap,
-    Query(params): Query<AddParams>,
+    params: Result<Query<AddParams>, QueryRejection>,
     body: Body,
 ) -> Result<axum::Json<WriteResponse>, ApiError> {
     authorize(&st, &headers)?;
+    json_body(&headers)?;
+    let Query(params) = params.map_err(|e| {
+        ApiError::bad_request(format!(
+            "invalid query parameters ({}); `on_duplicate` is `replace` or `reject`, `strict` is `true` or `false`",
+            e.body_text()
+        ))
+    })?;
     let duplicates = match params.on_duplicate.as_deref() {
         None | Some("replace") => DuplicatePolicy::Replace,
         Some("reject") => DuplicatePolicy::Reject,
@@ -388,10 +546,16 @@ struct DocumentOut {
     text: String,
 }
 
+fn doc_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(id)| id)
+        .map_err(|e| ApiError::bad_request(format!("invalid document id: {}", e.body_text())))
+}
+
 async fn get_document(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<axum::Json<DocumentOut>, ApiError> {
+    let id = doc_id(path)?;
     let engine = st.engine();
     let doc = blocking(move || {
         let index = engine.index();
@@ -413,9 +577,10 @@ async fn get_document(
 async fn delete_document(
     State(st): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<axum::Json<WriteResponse>, ApiError> {
     authorize(&st, &headers)?;
+    let id = doc_id(path)?;
     let guard = write_turn(&st).await?;
     let st2 = Arc::clone(&st);
     let resp = blocking(move || {

@@ -35,6 +35,23 @@ impl ApiError {
     pub(crate) fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
+
+    /// A failure of the server itself (a file it cannot read or write, a
+    /// damaged index): the cause, with its file paths, goes to the log;
+    /// the client gets what happened without the server's paths.
+    fn server_side(e: &dyn std::error::Error, io: Option<&std::io::Error>) -> ApiError {
+        tracing::error!(error = %e, "request failed");
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull) {
+            return ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                "the server's disk is full: nothing was written (the cause is in the server log)",
+            );
+        }
+        ApiError::internal(
+            "the server failed to read or write its index (the cause is in the server log)",
+        )
+    }
 }
 
 impl From<tessera::Error> for ApiError {
@@ -49,7 +66,8 @@ impl From<tessera::Error> for ApiError {
                 "invalid_document",
                 format!("{s} (strict: nothing was added)"),
             ),
-            other => ApiError::internal(other.to_string()),
+            tessera::Error::Io { ref source, .. } => ApiError::server_side(&e, Some(source)),
+            other => ApiError::server_side(&other, None),
         }
     }
 }
@@ -71,7 +89,8 @@ impl From<tessera::index::Error> for ApiError {
                 "invalid_document",
                 e.to_string(),
             ),
-            _ => ApiError::internal(e.to_string()),
+            E::Io { source, .. } => ApiError::server_side(&e, Some(source)),
+            _ => ApiError::server_side(&e, None),
         }
     }
 }

@@ -18,7 +18,13 @@
 //! snapshot of the index, and a write swaps in a new snapshot after its
 //! commit. Writes are serialized (and also exclude a `tessera index`
 //! command running on the same index, through the index's writer lock).
-//! Limits: request body size, request timeout, concurrent traces. Errors
+//! Commits made by other processes (`tessera index add`, `delete`,
+//! `compact`) are picked up within [`Config::refresh_interval`].
+//! Limits: request body size, query size, request timeout (the trace
+//! itself stops at its deadline), concurrent traces, open connections,
+//! time to send the request head (also the idle time of a kept-alive
+//! connection) and the body. Writes need a JSON Lines or JSON content type
+//! and are refused when they come from another origin. Errors
 //! are JSON objects `{"error": {"code": …, "message": …}}` with the matching
 //! status code. The bearer token, when set, is compared in constant time and
 //! never logged.
@@ -29,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod conn;
 mod error;
 mod metrics;
 
@@ -60,11 +67,25 @@ pub struct Config {
     pub trace: TraceConfig,
     /// Stop by itself after this long (for tests and demos).
     pub shutdown_after: Option<Duration>,
+    /// Longest wait for a request's head, on a new connection or between
+    /// the requests of a kept-alive one (then the connection is closed).
+    pub header_timeout: Duration,
+    /// Longest time to receive a request body (then 408).
+    pub body_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen queue.
+    pub max_connections: usize,
+    /// Largest article `POST /v1/trace` accepts, in bytes of text (413).
+    pub max_query_bytes: usize,
+    /// How often the index directory is checked for commits of other
+    /// processes.
+    pub refresh_interval: Duration,
 }
 
 impl Config {
-    /// Defaults for an index directory: 127.0.0.1:7878, 16 MiB bodies, 30 s,
-    /// twice as many concurrent traces as cores.
+    /// Defaults for an index directory: 127.0.0.1:7878, 16 MiB bodies, 2 MiB
+    /// queries, 30 s per request, 10 s for a request head, 30 s for a body,
+    /// twice as many concurrent traces as cores, 1024 connections (fewer
+    /// when the open-file limit is low), a refresh every second.
     pub fn new(index: PathBuf) -> Config {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Config {
@@ -76,6 +97,11 @@ impl Config {
             max_concurrent_traces: 2 * cores,
             trace: TraceConfig::default(),
             shutdown_after: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: conn::default_max_connections(),
+            max_query_bytes: 2 << 20,
+            refresh_interval: Duration::from_secs(1),
         }
     }
 }
@@ -143,7 +169,9 @@ pub fn router(cfg: Config) -> Result<axum::Router, ServeError> {
 pub async fn serve(cfg: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
     let addr = cfg.addr;
     let shutdown_after = cfg.shutdown_after;
-    let app = router(cfg)?;
+    let limits = conn::Limits::of(&cfg);
+    let st = state(cfg)?;
+    let app = api::router(Arc::clone(&st));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Io { addr, source })?;
@@ -151,16 +179,61 @@ pub async fn serve(cfg: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(),
         .local_addr()
         .map_err(|source| ServeError::Io { addr, source })?;
     on_ready(bound);
-    tracing::info!(addr = %bound, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal(shutdown_after))
-        .await
-        .map_err(|source| ServeError::Io {
-            addr: bound,
-            source,
-        })?;
+    tracing::info!(addr = %bound, max_connections = limits.max_connections, "listening");
+    let refresher = tokio::spawn(refresh_loop(Arc::clone(&st)));
+    conn::accept_loop(
+        listener,
+        app,
+        &limits,
+        &st.metrics,
+        shutdown_signal(shutdown_after),
+    )
+    .await;
+    refresher.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The start-up warning of a server without a token that listens beyond
+/// the loopback interface: anyone who can reach it can add and delete
+/// documents. `None` with a token, or on a loopback address (only this
+/// machine's programs can connect; pages of other sites are refused by the
+/// origin check).
+pub fn exposure_warning(addr: SocketAddr, has_token: bool) -> Option<String> {
+    if has_token || addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "listening on {addr} without a token: anyone who can reach this address can add and \
+         delete documents (set --token or TESSERA_TOKEN, or listen on 127.0.0.1)"
+    ))
+}
+
+/// Picks up the commits of other processes on the served index.
+async fn refresh_loop(st: Arc<AppState>) {
+    let mut tick = tokio::time::interval(st.cfg.refresh_interval.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let st2 = Arc::clone(&st);
+        let done = tokio::task::spawn_blocking(move || {
+            let changed = st2.collection.refresh();
+            if let Ok(true) = changed {
+                st2.metrics.documents.set(st2.collection.len() as i64);
+            }
+            changed
+        })
+        .await;
+        match done {
+            Ok(Ok(true)) => tracing::info!(
+                generation = st.engine().index().manifest().generation,
+                "picked up a commit made by another process"
+            ),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot refresh the index"),
+            Err(e) => tracing::warn!(error = %e, "the refresh task failed"),
+        }
+    }
 }
 
 async fn shutdown_signal(after: Option<Duration>) {
@@ -185,5 +258,23 @@ async fn shutdown_signal(after: Option<Duration>) {
         () = ctrl_c => tracing::info!("interrupted"),
         () = term => tracing::info!("terminated"),
         () = timer => tracing::info!("shutdown-after elapsed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_beyond_loopback_without_a_token_is_warned_about() {
+        let public: SocketAddr = "0.0.0.0:7878".parse().expect("addr");
+        let lan: SocketAddr = "192.168.1.20:80".parse().expect("addr");
+        let local: SocketAddr = "127.0.0.1:7878".parse().expect("addr");
+        let local6: SocketAddr = "[::1]:7878".parse().expect("addr");
+        assert!(exposure_warning(public, false).is_some_and(|w| w.contains("without a token")));
+        assert!(exposure_warning(lan, false).is_some());
+        assert_eq!(exposure_warning(public, true), None);
+        assert_eq!(exposure_warning(local, false), None);
+        assert_eq!(exposure_warning(local6, false), None);
     }
 }

@@ -1,5 +1,5 @@
 //! Prometheus metrics: request counts and latencies by route, traces in
-//! flight, documents in the index.
+//! flight and cancelled, open connections, documents in the index.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -34,6 +34,8 @@ pub(crate) struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub traces_in_flight: Gauge,
+    pub traces_cancelled: Counter,
+    pub connections: Gauge,
     pub documents: Gauge,
     pub passages: Counter,
 }
@@ -46,6 +48,8 @@ impl Metrics {
             latency_histogram,
         );
         let traces_in_flight = Gauge::default();
+        let traces_cancelled = Counter::default();
+        let connections = Gauge::default();
         let documents = Gauge::default();
         let passages = Counter::default();
         registry.register(
@@ -64,6 +68,16 @@ impl Metrics {
             traces_in_flight.clone(),
         );
         registry.register(
+            "traces_cancelled",
+            "Traces stopped at their deadline (the request got a 504)",
+            traces_cancelled.clone(),
+        );
+        registry.register(
+            "http_connections",
+            "Open HTTP connections",
+            connections.clone(),
+        );
+        registry.register(
             "index_documents",
             "Live documents in the served index",
             documents.clone(),
@@ -78,6 +92,8 @@ impl Metrics {
             requests,
             latency,
             traces_in_flight,
+            traces_cancelled,
+            connections,
             documents,
             passages,
         }

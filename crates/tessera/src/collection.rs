@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
 use tessera_index::{
-    DocMeta, DuplicatePolicy, Index, IndexSettings, IndexStats, IndexWriter, WriterOptions,
+    DocMeta, DuplicatePolicy, Index, IndexSettings, IndexStats, IndexWriter, Manifest,
+    WriterOptions,
 };
 
 use crate::config::TraceConfig;
@@ -110,6 +111,31 @@ impl Collection {
             Ok(g) => Arc::clone(&g),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
+    }
+
+    /// Picks up a commit made by another writer (a `tessera index` command
+    /// on the same directory, another process): when the generation in the
+    /// `MANIFEST` differs from the snapshot's, the index is reopened,
+    /// reusing the segments already verified, and the new state is
+    /// published. Returns whether it was. Cheap when nothing changed (one
+    /// read of the small manifest file); a long-lived process calls it on
+    /// a short interval. Readers that started earlier finish on the old
+    /// snapshot.
+    pub fn refresh(&self) -> Result<bool> {
+        let current = self.engine();
+        let on_disk = Manifest::read(&self.dir)?.generation;
+        if on_disk == current.index().manifest().generation {
+            return Ok(false);
+        }
+        // Not while this collection writes: its own commit publishes itself.
+        let _turn = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.engine();
+        let index = current.index().reopen()?;
+        if index.manifest().generation == current.index().manifest().generation {
+            return Ok(false);
+        }
+        self.publish(index);
+        Ok(true)
     }
 
     fn publish(&self, index: Index) {
@@ -270,5 +296,38 @@ impl Collection {
     /// Traces an indexed document against the rest of the index.
     pub fn trace_id(&self, id: &str) -> Result<TraceReport> {
         self.engine().trace_id(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_picks_up_commits_of_another_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("idx");
+        let served = Collection::open_or_create(&path).expect("collection");
+        let other = Collection::open(&path).expect("another process");
+        let rec = |id: &str| serde_json::json!({"id": id, "text": "Oil prices rose sharply on Tuesday after the cartel agreed to cut production."});
+        other
+            .add_records([rec("a"), rec("b")], &AddOptions::default())
+            .expect("add");
+        assert_eq!(served.len(), 0, "the old snapshot until a refresh");
+        assert!(served.refresh().expect("refresh"));
+        assert_eq!(served.len(), 2);
+        assert!(!served.refresh().expect("nothing new"));
+        other.delete(&["a".into()], false).expect("delete");
+        other.compact().expect("compact");
+        assert!(served.get("a").expect("get").is_some());
+        assert!(served.refresh().expect("refresh"));
+        assert!(
+            served.get("a").expect("get").is_none(),
+            "a deleted document is gone"
+        );
+        assert_eq!(
+            served.engine().index().manifest().generation,
+            other.engine().index().manifest().generation
+        );
     }
 }

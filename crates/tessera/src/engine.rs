@@ -15,6 +15,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use tessera_align::{Passage, align};
@@ -41,6 +42,32 @@ pub struct Query<'a> {
     /// An indexed document never to report as a source (the article
     /// itself, when it is indexed).
     pub exclude: Option<DocAddr>,
+}
+
+/// When a trace must stop: checked between candidate sources (and every
+/// few thousand n-gram lookups), so a trace stops within one candidate's
+/// alignment of its deadline.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    started: Instant,
+    at: Option<Instant>,
+}
+
+impl Deadline {
+    fn none() -> Deadline {
+        Deadline {
+            started: Instant::now(),
+            at: None,
+        }
+    }
+    fn check(&self) -> Result<()> {
+        match self.at {
+            Some(at) if Instant::now() >= at => Err(Error::DeadlineExceeded {
+                elapsed_ms: self.started.elapsed().as_millis() as u64,
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Traces articles against an index.
@@ -110,7 +137,12 @@ impl Engine {
     }
 
     /// Candidate sources of a tokenized article, best first.
-    fn candidates(&self, q: &Prepared<'_>, keep: &dyn Fn(DocAddr) -> bool) -> Result<Vec<DocAddr>> {
+    fn candidates(
+        &self,
+        q: &Prepared<'_>,
+        keep: &dyn Fn(DocAddr) -> bool,
+        deadline: Deadline,
+    ) -> Result<Vec<DocAddr>> {
         let grams = distinct_ngrams(self.index.analyzer().fingerprinter(), &q.tokens);
         let n = self.index.num_docs().max(1) as f64;
         let cap = ((n * self.config.max_df_ratio) as u32).max(self.config.min_df_cap);
@@ -118,7 +150,10 @@ impl Engine {
         // n-gram order.
         let mut hits: Vec<(DocAddr, u32, f64)> = Vec::new();
         let mut postings = Vec::new();
-        for (h, pos) in grams {
+        for (k, (h, pos)) in grams.into_iter().enumerate() {
+            if k % 4096 == 4095 {
+                deadline.check()?;
+            }
             postings.clear();
             let df = self.index.postings_capped(h, cap, &mut postings)?;
             if df == 0 || df > cap {
@@ -139,18 +174,60 @@ impl Engine {
 
     /// Traces one article.
     pub fn trace(&self, query: &Query<'_>) -> Result<TraceReport> {
+        self.trace_with(query, Deadline::none())
+    }
+
+    /// Traces one article, giving up at `deadline`: the work stops at the
+    /// first check after it (between candidate sources, and every few
+    /// thousand n-gram lookups) with [`Error::DeadlineExceeded`]. A server
+    /// uses it so that a request that timed out stops using the cores.
+    /// The report, when there is one, is the same as [`Engine::trace`]'s.
+    pub fn trace_until(&self, query: &Query<'_>, deadline: Instant) -> Result<TraceReport> {
+        self.trace_with(
+            query,
+            Deadline {
+                started: Instant::now(),
+                at: Some(deadline),
+            },
+        )
+    }
+
+    /// [`Engine::trace_id`] with a deadline, as in [`Engine::trace_until`].
+    pub fn trace_id_until(&self, id: &str, deadline: Instant) -> Result<TraceReport> {
+        let addr = self
+            .index
+            .find(id)
+            .ok_or_else(|| Error::UnknownDocument(id.to_string()))?;
+        let text = self.index.text(addr)?;
+        let meta = self.index.meta(addr)?;
+        self.trace_until(
+            &Query {
+                id,
+                title: meta.title.as_deref(),
+                text: &text,
+                exclude: Some(addr),
+            },
+            deadline,
+        )
+    }
+
+    fn trace_with(&self, query: &Query<'_>, deadline: Deadline) -> Result<TraceReport> {
+        deadline.check()?;
         let q = self.prepare(query.text);
-        let cands = self.candidates(&q, &|a| Some(a) != query.exclude)?;
-        self.trace_prepared(query, &q, cands)
+        deadline.check()?;
+        let cands = self.candidates(&q, &|a| Some(a) != query.exclude, deadline)?;
+        self.trace_prepared_until(query, &q, cands, deadline)
     }
 
     /// Aligns a tokenized article with the given sources.
-    pub(crate) fn trace_prepared(
+    fn trace_prepared_until(
         &self,
         query: &Query<'_>,
         q: &Prepared<'_>,
         cands: Vec<DocAddr>,
+        deadline: Deadline,
     ) -> Result<TraceReport> {
+        deadline.check()?;
         let loaded: Vec<Result<(DocAddr, DocMeta, String)>> = cands
             .par_iter()
             .map(|&a| Ok((a, self.index.meta(a)?, self.index.text(a)?)))
@@ -159,11 +236,13 @@ impl Engine {
         let found: Vec<(Vec<Passage>, Prepared<'_>)> = loaded
             .par_iter()
             .map(|(_, _, text)| {
+                deadline.check()?;
                 let s = self.prepare(text);
                 let passages = align(q.side(), s.side(), &self.config.align);
-                (passages, s)
+                Ok((passages, s))
             })
-            .collect();
+            .collect::<Result<_>>()?;
+        deadline.check()?;
         let (lists, sources): (Vec<Vec<Passage>>, Vec<Prepared<'_>>) = found.into_iter().unzip();
         let metas: Vec<(DocAddr, &DocMeta)> = loaded.iter().map(|(a, m, _)| (*a, m)).collect();
         Ok(self.report(query, q, &metas, lists, &sources, loaded.len()))
@@ -328,4 +407,48 @@ pub fn align_pair(
         config,
         1,
     )
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use std::time::{Duration, Instant};
+
+    use crate::{AddOptions, Collection, Error, Query};
+
+    const WIRE: &str = "On the second and final day of his visit to Moscow, Kerry called for \
+        stepping up cooperation between the United States and Russia to thwart jihadist groups \
+        and revive the stalled Syria peace process, officials said on Friday in Geneva.";
+
+    #[test]
+    fn a_trace_past_its_deadline_stops_with_a_typed_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let c = Collection::open_or_create(&dir.path().join("idx")).expect("collection");
+        let records = (0..5).map(|k| serde_json::json!({"id": format!("w{k}"), "text": WIRE}));
+        c.add_records(records, &AddOptions::default()).expect("add");
+        let engine = c.engine();
+        let text = format!("Some words first. {WIRE} And a closing remark.");
+        let q = Query {
+            id: "q",
+            title: None,
+            text: &text,
+            exclude: None,
+        };
+        let e = engine
+            .trace_until(&q, Instant::now())
+            .expect_err("the deadline has passed");
+        assert!(matches!(e, Error::DeadlineExceeded { .. }), "{e}");
+        let e = engine
+            .trace_id_until("w1", Instant::now())
+            .expect_err("the deadline has passed");
+        assert!(matches!(e, Error::DeadlineExceeded { .. }), "{e}");
+        // A deadline far away changes nothing in the report.
+        let later = Instant::now() + Duration::from_secs(3600);
+        let with = engine.trace_until(&q, later).expect("trace");
+        let without = engine.trace(&q).expect("trace");
+        assert_eq!(
+            serde_json::to_string(&with).expect("json"),
+            serde_json::to_string(&without).expect("json")
+        );
+        assert!(!with.passages.is_empty());
+    }
 }

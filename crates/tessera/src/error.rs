@@ -37,6 +37,16 @@ pub enum Error {
     /// A document asked for by id is not indexed.
     #[error("document {0:?} is not in the index")]
     UnknownDocument(String),
+    /// A trace given a deadline ([`Engine::trace_until`]) was still running
+    /// when it passed; it stopped at its next check (between candidate
+    /// sources) and reported nothing.
+    ///
+    /// [`Engine::trace_until`]: crate::Engine::trace_until
+    #[error("the trace did not finish before its deadline ({elapsed_ms} ms after it started)")]
+    DeadlineExceeded {
+        /// How long the trace had been running when it stopped.
+        elapsed_ms: u64,
+    },
 }
 
 impl Error {

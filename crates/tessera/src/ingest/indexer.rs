@@ -50,21 +50,64 @@ impl IngestReport {
     }
 }
 
-/// A skip reason with its figures masked, for counting by kind.
+/// A skip reason with its figures masked, for counting by kind: `line of
+/// 12.5 MiB` and `line of 3 KiB` are one kind. Digits that belong to a name
+/// (`UTF-8`, `UTF-16`, `ISO-8859-1`, `x86`) are kept: a run of digits is a
+/// figure only when it does not follow a letter, or a hyphen after a letter
+/// or a kept digit.
 pub fn reason_kind(reason: &str) -> String {
     let mut out = String::with_capacity(reason.len());
+    let mut prev: Option<char> = None;
+    let mut before_prev: Option<char> = None;
+    // Whether the digit run being read is part of a name.
+    let mut in_name = false;
     for c in reason.chars() {
         if c.is_ascii_digit() {
-            if !out.ends_with('#') {
+            let run_continues = prev.is_some_and(|p| p.is_ascii_digit());
+            if !run_continues {
+                in_name = match prev {
+                    Some(p) if p.is_alphabetic() => true,
+                    Some('-') => before_prev
+                        .is_some_and(|b| b.is_alphabetic() || (b.is_ascii_digit() && in_name)),
+                    _ => false,
+                };
+            }
+            if in_name {
+                out.push(c);
+            } else if !out.ends_with('#') {
                 out.push('#');
             }
         } else if c == '.' && out.ends_with('#') {
-            continue;
+            // `12.5`: the decimals belong to the masked figure.
         } else {
             out.push(c);
         }
+        before_prev = prev;
+        prev = Some(c);
     }
     out
+}
+
+#[cfg(test)]
+mod reason_kind_tests {
+    use super::reason_kind;
+
+    #[test]
+    fn figures_are_masked_and_names_kept() {
+        assert_eq!(
+            reason_kind("invalid UTF-8 at byte 26 of the line (see --input-encoding)"),
+            "invalid UTF-8 at byte # of the line (see --input-encoding)"
+        );
+        assert_eq!(
+            reason_kind("line of 12.5 MiB is larger than the limit of 16.0 MiB per document"),
+            "line of # MiB is larger than the limit of # MiB per document"
+        );
+        assert_eq!(
+            reason_kind("not UTF-16 or ISO-8859-1"),
+            "not UTF-16 or ISO-8859-1"
+        );
+        assert_eq!(reason_kind("line 3-4"), "line #-#");
+    }
 }
 
 /// Batches documents, analyses each batch on all cores and adds it to the

@@ -556,6 +556,10 @@ fn read_jsonl_named(
             Line::Eof => break,
             Line::TooLong(n) => RawLine::TooLong(n),
             Line::Complete => {
+                // A byte-order mark opening the input is not part of the JSON.
+                if line_no == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                    buf.drain(..3);
+                }
                 if !first_seen && !buf.iter().all(u8::is_ascii_whitespace) {
                     first_seen = true;
                     if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {

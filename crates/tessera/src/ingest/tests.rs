@@ -233,3 +233,26 @@ fn legacy_encodings_are_decoded_on_request() {
         matches!(&items[0], Item::Doc { doc, decoded_from: None, .. } if doc.text == "caf\u{e9}")
     );
 }
+
+#[test]
+fn a_byte_order_mark_opening_json_lines_is_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(
+        b"{\"id\": \"a\", \"text\": \"Oil rose.\"}\n{\"id\": \"b\", \"text\": \"Gold fell.\"}\n",
+    );
+    let items = collect(
+        &file(dir.path(), "bom.jsonl", &bytes),
+        &IngestOptions::default(),
+    );
+    assert!(reasons(&items).is_empty(), "{:?}", reasons(&items));
+    assert_eq!(items.len(), 2);
+    let mut array = b"\xEF\xBB\xBF".to_vec();
+    array.extend_from_slice(b"[{\"id\": \"a\", \"text\": \"Oil rose.\"}]");
+    let items = collect(
+        &file(dir.path(), "bom.json", &array),
+        &IngestOptions::default(),
+    );
+    assert!(reasons(&items).is_empty(), "{:?}", reasons(&items));
+    assert_eq!(items.len(), 1);
+}
