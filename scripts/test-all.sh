@@ -47,7 +47,7 @@ python="${PYTHON:-python3}"
   || die "$python is not Python 3.11 or later (set PYTHON)"
 [ -x .venv/bin/python ] || "$python" -m venv .venv || die "cannot create .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check \
-  "maturin>=1.7,<2" pytest pyarrow pandas polars mypy duckdb || die "pip install of the test tools failed"
+  "maturin>=1.7,<2" pytest pyarrow pandas polars mypy duckdb "schemathesis>=4,<5" || die "pip install of the test tools failed"
 # The package is built as a user builds it (a release wheel), with the
 # maturin just installed rather than a fresh one per run.
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
@@ -71,9 +71,9 @@ echo "== mypy (bindings/python)"
 mypy_status=${PIPESTATUS[0]}
 [ "$mypy_status" -eq 0 ] || failed=1
 
-echo "== pytest (bindings/python/tests, against the installed package)"
-TESSERA_BIN="${TESSERA_BIN:-$CARGO_TARGET_DIR/debug/tessera}" TESSERA_DATA="$data" \
-  .venv/bin/python -m pytest bindings/python/tests -p no:cacheprovider -q 2>&1 | tee "$logs/pytest.log"
+echo "== pytest (bindings/python/tests against the installed package; crates/tessera-server/tests-api: schemathesis against a real server)"
+TESSERA_BIN="${TESSERA_BIN:-$CARGO_TARGET_DIR/debug/tessera}" TESSERA_DATA="$data" PATH="$root/.venv/bin:$PATH" \
+  .venv/bin/python -m pytest bindings/python/tests crates/tessera-server/tests-api -p no:cacheprovider -q 2>&1 | tee "$logs/pytest.log"
 pytest_status=${PIPESTATUS[0]}
 pyline=$(grep -E '^=*.*[0-9]+ (passed|failed)' "$logs/pytest.log" | tail -1)
 count() { echo "$pyline" | awk -v w="$1" '{ for (i = 1; i < NF; i++) if ($(i+1) ~ "^(" w ")[,]?$") s += $i } END { print s + 0 }'; }
