@@ -30,7 +30,7 @@ use std::path::Path;
 
 use quick_xml::escape::escape;
 
-use crate::eval::lines::{case_span, checked_span, for_each_line};
+use crate::eval::lines::for_each_line;
 use crate::eval::xml::{is_xml_file, read_features, sorted_entries};
 use crate::eval::{Case, Det, EvalError, Gold, Layout};
 
@@ -119,22 +119,11 @@ pub(crate) fn read_pan_gold(dir: &Path) -> Result<Gold, EvalError> {
                     .or_else(|| f.non_empty("type"))
                     .unwrap_or(dir_kind)
                     .to_owned();
+                let (query, source) = f.spans(&file, true)?;
                 cases.push(Case {
                     source_id: f.require(&file, "source_reference")?.to_owned(),
-                    query: case_span(
-                        &file,
-                        line,
-                        "query",
-                        f.number(&file, "this_offset")?,
-                        f.number(&file, "this_length")?,
-                    )?,
-                    source: case_span(
-                        &file,
-                        line,
-                        "source",
-                        f.number(&file, "source_offset")?,
-                        f.number(&file, "source_length")?,
-                    )?,
+                    query,
+                    source,
                     obfuscation: kind,
                     query_id: f.document,
                 });
@@ -169,23 +158,11 @@ pub fn read_pan_detections(dir: &Path) -> Result<Vec<Det>, EvalError> {
             if f.name() != Some(DETECTION_FEATURE) {
                 continue;
             }
-            let line = Some(f.line);
+            let (query, source) = f.spans(&file, false)?;
             dets.push(Det {
                 source_id: f.require(&file, "source_reference")?.to_owned(),
-                query: checked_span(
-                    &file,
-                    line,
-                    "query",
-                    f.number(&file, "this_offset")?,
-                    f.number(&file, "this_length")?,
-                )?,
-                source: checked_span(
-                    &file,
-                    line,
-                    "source",
-                    f.number(&file, "source_offset")?,
-                    f.number(&file, "source_length")?,
-                )?,
+                query,
+                source,
                 query_id: f.document,
             });
         }

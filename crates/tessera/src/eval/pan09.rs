@@ -30,7 +30,6 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::escape::escape;
 
-use crate::eval::lines::case_span;
 use crate::eval::xml::{read_features, sorted_entries};
 use crate::eval::{Case, Det, EvalError, Gold, Layout};
 
@@ -117,7 +116,6 @@ pub(crate) fn read_pan09_gold(dir: &Path) -> Result<Gold, EvalError> {
                 intrinsic += 1;
                 continue;
             }
-            let line = Some(f.line);
             if f.document != *name {
                 warnings.push(format!(
                     "{}, line {}: the document reference {:?} is not the file's own name {name:?}; the case is read for {:?}",
@@ -133,22 +131,11 @@ pub(crate) fn read_pan09_gold(dir: &Path) -> Result<Gold, EvalError> {
                 .or_else(|| f.name())
                 .unwrap_or("plagiarism")
                 .to_owned();
+            let (query, source) = f.spans(&truth, true)?;
             cases.push(Case {
                 source_id: f.require(&truth, "source_reference")?.to_owned(),
-                query: case_span(
-                    &truth,
-                    line,
-                    "query",
-                    f.number(&truth, "this_offset")?,
-                    f.number(&truth, "this_length")?,
-                )?,
-                source: case_span(
-                    &truth,
-                    line,
-                    "source",
-                    f.number(&truth, "source_offset")?,
-                    f.number(&truth, "source_length")?,
-                )?,
+                query,
+                source,
                 obfuscation,
                 query_id: f.document.clone(),
             });

@@ -9,7 +9,8 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use crate::eval::EvalError;
+use crate::eval::lines::{case_span, checked_span};
+use crate::eval::{EvalError, Span};
 
 /// One `<feature>` element with the reference of its enclosing `<document>`.
 #[derive(Debug)]
@@ -51,6 +52,30 @@ impl Feature {
                 format!("attribute {key}={text:?} is not a non-negative integer"),
             )
         })
+    }
+
+    /// The query span (`this_offset`, `this_length`) and the source span
+    /// (`source_offset`, `source_length`) of the feature. A case's spans
+    /// may not be empty (`case`); a detection's may.
+    pub(crate) fn spans(&self, path: &Path, case: bool) -> Result<(Span, Span), EvalError> {
+        let make = if case { case_span } else { checked_span };
+        let line = Some(self.line);
+        Ok((
+            make(
+                path,
+                line,
+                "query",
+                self.number(path, "this_offset")?,
+                self.number(path, "this_length")?,
+            )?,
+            make(
+                path,
+                line,
+                "source",
+                self.number(path, "source_offset")?,
+                self.number(path, "source_length")?,
+            )?,
+        ))
     }
 }
 
