@@ -69,9 +69,12 @@ pub struct ScanArgs {
     /// Scan this existing index instead.
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
-    /// Output directory (also holds checkpoints: rerun the same command to resume).
+    /// Output directory (also holds checkpoints while the scan runs: rerun the same command to resume).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Keep the checkpoints (OUT/.scan) after the scan finishes (default: removed).
+    #[arg(long)]
+    keep_checkpoints: bool,
     /// Stop at the first bad record instead of skipping it.
     #[arg(long)]
     strict: bool,
@@ -150,7 +153,10 @@ fn ensure_index(
 pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
-    let cfg = a.options.config()?;
+    let cfg = ScanConfig {
+        keep_checkpoints: a.keep_checkpoints,
+        ..a.options.config()?
+    };
     let start = Instant::now();
     let (index_dir, resumed_ingest, skipped) = match &a.index {
         Some(d) => (d.clone(), false, 0),

@@ -26,9 +26,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Find where every passage of a news article came from.
+/// Find where every passage of a news article came from: index a corpus,
+/// trace an article, scan or deduplicate a whole corpus, score against a
+/// gold standard, serve it all over HTTP.
 #[derive(Debug, Parser)]
-#[command(name = "tessera", version, about, long_about = None, propagate_version = true)]
+#[command(name = "tessera", version, long_about = None, propagate_version = true)]
 struct Cli {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, global = true, value_name = "N")]
@@ -36,6 +38,11 @@ struct Cli {
     /// No progress bars or summaries on standard error.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Exit with status 0, not 3, when records were skipped (they are still
+    /// counted and listed on standard error): for `set -e` scripts on
+    /// corpora known to hold empty or broken records.
+    #[arg(long, global = true, env = "TESSERA_ALLOW_SKIPPED", value_parser = clap::builder::FalseyValueParser::new())]
+    allow_skipped: bool,
     /// When to colour the terminal report.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -116,6 +123,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Skipped) if cli.allow_skipped => ExitCode::SUCCESS,
         Ok(Outcome::Skipped) => ExitCode::from(3),
         Err(e) => {
             // A closed pipe (`tessera ... | head`) is not an error.

@@ -256,7 +256,18 @@ fn scan_output_does_not_depend_on_threads_or_memory_and_resumes() {
     let s = gold.join("sources.jsonl");
     let q = gold.join("queries.jsonl");
     let (s, q) = (s.to_str().expect("path"), q.to_str().expect("path"));
-    t.ok(&["scan", s, q, "--out", "one", "--threads", "1", "-q"]);
+    t.ok(&[
+        "scan",
+        s,
+        q,
+        "--out",
+        "one",
+        "--threads",
+        "1",
+        "-q",
+        "--keep-checkpoints",
+    ]);
+    assert!(t.path("one/.scan/state.json").exists());
     // Two threads, and a memory budget small enough to spill sorted runs.
     t.ok(&[
         "scan",
@@ -283,6 +294,8 @@ fn scan_output_does_not_depend_on_threads_or_memory_and_resumes() {
             .expect("summary json")
     };
     assert!(summary("two")["spilled_runs"].as_u64().expect("spills") > 0);
+    // Without --keep-checkpoints a finished scan leaves no checkpoint.
+    assert!(!t.path("two/.scan").exists());
     assert_eq!(summary("one")["spilled_runs"], 0);
     // Run again: every stage is reused, the results are the same.
     let out = t.run(&["scan", s, q, "--out", "one", "--threads", "2"]);

@@ -94,6 +94,14 @@ impl Checkpoints {
         Ok(Checkpoints { work, state })
     }
 
+    /// Removes the checkpoints of a finished scan.
+    pub(super) fn remove(self) -> Result<()> {
+        match std::fs::remove_dir_all(&self.work) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&self.work, e)),
+            _ => Ok(()),
+        }
+    }
+
     /// The folder of the checkpoints (also used for sorted runs).
     pub(super) fn work(&self) -> &Path {
         &self.work

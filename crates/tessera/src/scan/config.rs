@@ -38,6 +38,10 @@ pub struct ScanConfig {
     pub memory_budget: usize,
     /// Documents per checkpointed chunk of the pair stage.
     pub chunk_docs: usize,
+    /// Keep the checkpoints (`out/.scan`) after a scan that finished; by
+    /// default they are removed then (an interrupted scan always keeps
+    /// them, to resume). Not part of the configuration's identity.
+    pub keep_checkpoints: bool,
 }
 
 impl Default for ScanConfig {
@@ -60,6 +64,7 @@ impl Default for ScanConfig {
             boilerplate_share: 0.8,
             memory_budget: 512 << 20,
             chunk_docs: 4096,
+            keep_checkpoints: false,
         }
     }
 }

@@ -200,6 +200,9 @@ pub fn scan(
     summary.neardup_clusters = nd.clusters.len() as u64;
     summary.neardup_documents = nd.clusters.iter().map(|c| c.len() as u64).sum();
     write_json(&out.join("summary.json"), &summary)?;
+    if !cfg.keep_checkpoints {
+        checkpoints.remove()?;
+    }
     Ok(summary)
 }
 

@@ -233,9 +233,16 @@ fn an_interrupted_scan_resumes_without_redoing_stages() {
     }
     let idx = build(dir.path(), &docs);
     let out = dir.path().join("out");
+    // A finished scan removes its checkpoints unless asked to keep them.
     let cfg = ScanConfig {
         chunk_docs: 50,
         ..ScanConfig::default()
+    };
+    scan(&idx, &out, &cfg, &Quiet).expect("scan");
+    assert!(!out.join(".scan").exists());
+    let cfg = ScanConfig {
+        keep_checkpoints: true,
+        ..cfg
     };
     let first = scan(&idx, &out, &cfg, &Quiet).expect("scan");
     assert!(first.resumed.is_empty());
