@@ -214,16 +214,24 @@ impl Index {
     }
 
     /// Traces a text; returns the report as JSON.
-    #[pyo3(signature = (text, id, title = None, threads = None))]
+    #[pyo3(signature = (text, id, title = None, date = None, threads = None))]
     fn trace(
         &self,
         py: Python<'_>,
         text: String,
         id: String,
         title: Option<String>,
+        date: Option<String>,
         threads: Option<usize>,
     ) -> PyResult<String> {
-        let report = self.detached(py, threads, |c| c.trace_text(&id, title.as_deref(), &text))?;
+        if let Some(d) = date.as_deref().filter(|d| tessera::date::parse_timestamp(d).is_none()) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "date {d:?} is not an ISO 8601 date (YYYY-MM-DD, optionally with a time)"
+            )));
+        }
+        let report = self.detached(py, threads, |c| {
+            c.trace_text(&id, title.as_deref(), &text, date.as_deref())
+        })?;
         Ok(json(&report))
     }
 

@@ -56,6 +56,7 @@ fn align(
                 id: &query_id,
                 title: query_title.as_deref(),
                 text: &query,
+                date: None,
                 exclude: None,
             };
             let config = TraceConfig::default();

@@ -64,7 +64,8 @@ def test_to_dict_is_the_cli_json(tmp_path: Path, cli: Path, reuse_dev: Path,
     assert len(reports) == len(queries)
     found = 0
     for q, cli_report in zip(queries, reports):
-        r = sources_index.trace(q["text"], title=q.get("title"), query_id=q["id"])
+        r = sources_index.trace(q["text"], title=q.get("title"), date=q.get("date"),
+                                query_id=q["id"])
         assert r.to_dict() == cli_report
         found += len(r.passages)
     assert found > 20

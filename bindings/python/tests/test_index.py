@@ -169,6 +169,23 @@ def test_trace_by_text_and_by_id(small_index: tessera.Index) -> None:
         small_index.trace()
 
 
+def test_a_document_dated_after_the_query_is_a_later_copy(small_index: tessera.Index) -> None:
+    # The wire story is dated 2016-07-15: a day before the query it is its
+    # source, a day after the query it is a later copy.
+    r = small_index.trace(KERRY_QUERY, date="2016-07-16", query_id="q1")
+    assert r.query_date == "2016-07-16" and r.later_copies == []
+    e = r.passages[0].earliest
+    assert e is not None and (e.source_id, e.passage_share) == ("afp-1", 1.0)
+    r = small_index.trace(KERRY_QUERY, date="2016-07-14T12:00:00Z")
+    assert r.passages == [] and r.coverage == 0
+    assert [c.source_id for c in r.later_copies] == ["afp-1"]
+    assert r.to_dict()["later_copies"][0]["date"] == "2016-07-15"
+    with pytest.raises(ValueError, match="ISO 8601"):
+        small_index.trace(KERRY_QUERY, date="14/07/2016")
+    with pytest.raises(TypeError):
+        small_index.trace(id="afp-1", date="2016-07-16")
+
+
 def test_repr_html_shows_sources_side_by_side(small_index: tessera.Index) -> None:
     r = small_index.trace(KERRY_QUERY)
     page = r._repr_html_()

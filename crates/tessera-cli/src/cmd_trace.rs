@@ -55,12 +55,27 @@ pub struct TraceArgs {
     /// The query id reported for ARTICLE (default: its file name, or "stdin").
     #[arg(long)]
     query_id: Option<String>,
+    /// ARTICLE's date (ISO 8601, e.g. 2016-07-15 or 2016-07-15T09:30:00Z):
+    /// documents dated after it are listed as later copies, never as its
+    /// sources. `--id` and `--jsonl` use each document's own `date`.
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["id", "jsonl"], value_parser = parse_date)]
+    date: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
     tuning: TuningArgs,
+}
+
+/// A `--date`: checked here, kept as given.
+fn parse_date(s: &str) -> std::result::Result<String, String> {
+    match tessera::date::parse_timestamp(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(format!(
+            "{s:?} is not an ISO 8601 date (YYYY-MM-DD, optionally followed by a time such as T09:30:00Z)"
+        )),
+    }
 }
 
 /// Reads one article from a file or stdin.
@@ -224,6 +239,7 @@ pub fn trace(a: TraceArgs, g: Global) -> Result<Outcome> {
             id: &qid,
             title: doc.meta.title.as_deref(),
             text: &doc.text,
+            date: a.date.as_deref().or(doc.meta.date.as_deref()),
             exclude: None,
         })?;
         (r, doc.text)
@@ -327,6 +343,7 @@ pub fn align(a: AlignArgs, _g: Global) -> Result<Outcome> {
             id: &q.meta.id,
             title: q.meta.title.as_deref(),
             text: &q.text,
+            date: None,
             exclude: None,
         },
         &s.meta,
@@ -396,6 +413,7 @@ pub fn demo(a: DemoArgs, g: Global) -> Result<Outcome> {
         id: "seed/article.txt",
         title: seed.lines().map(str::trim).find(|l| !l.is_empty()),
         text: &seed,
+        date: None,
         exclude: None,
     })?;
     let took = start.elapsed();

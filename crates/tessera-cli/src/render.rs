@@ -201,9 +201,10 @@ pub fn report(
             out,
             "No reused passage found: the article looks original with respect to this index."
         )?;
-        return Ok(());
+        return page.later_copies(out);
     }
     page.sources(out)?;
+    page.later_copies(out)?;
     page.substitutions(out)?;
     for (k, p) in r.passages.iter().enumerate() {
         page.passage(out, k, p)?;
@@ -242,8 +243,14 @@ impl Page<'_> {
             out,
             dim(),
             &format!(
-                "query {} · {} characters · {} candidate sources aligned",
-                r.query_id, r.query_length, r.candidates
+                "query {}{} · {} characters · {} candidate sources aligned",
+                r.query_id,
+                r.query_date
+                    .as_ref()
+                    .map(|d| format!(" · dated {d}"))
+                    .unwrap_or_default(),
+                r.query_length,
+                r.candidates
             ),
         )?;
         writeln!(out)?;
@@ -291,6 +298,32 @@ impl Page<'_> {
             if let Some(t) = &s.title {
                 writeln!(out, "      {}", excerpt(t, self.width.saturating_sub(8)))?;
             }
+        }
+        Ok(())
+    }
+
+    /// Documents dated after the article that share passages with it.
+    fn later_copies(&self, out: &mut dyn Write) -> io::Result<()> {
+        let later = &self.r.later_copies;
+        if later.is_empty() {
+            return Ok(());
+        }
+        writeln!(out)?;
+        paint(
+            out,
+            bold(),
+            "Later copies (dated after the article: not sources)",
+        )?;
+        writeln!(out)?;
+        for s in later.iter().take(12) {
+            write!(out, "  {}", s.source_id)?;
+            if let Some(d) = &s.date {
+                paint(out, dim(), &format!(" ({d})"))?;
+            }
+            writeln!(out, "  {} of the article", pct(s.coverage))?;
+        }
+        if later.len() > 12 {
+            writeln!(out, "  ... and {} more", later.len() - 12)?;
         }
         Ok(())
     }
@@ -416,7 +449,12 @@ fn provenance(out: &mut dyn Write, p: &Detection) -> io::Result<()> {
         if e.source_id != p.source_id {
             write!(out, "  earliest source: ")?;
             paint(out, bold(), &e.source_id)?;
-            writeln!(out, " ({})", e.date.as_deref().unwrap_or("undated"))?;
+            writeln!(
+                out,
+                " ({}; holds {} of this passage)",
+                e.date.as_deref().unwrap_or("undated"),
+                pct(e.passage_share)
+            )?;
         } else if let Some(d) = &e.date {
             paint(out, dim(), &format!("  earliest source: this one ({d})"))?;
             writeln!(out)?;

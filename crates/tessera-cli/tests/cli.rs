@@ -189,9 +189,16 @@ fn trace_by_id_jsonl_and_stdin() {
     let t = T::new();
     let c = corpus(&t);
     t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
-    // An indexed document is not its own source.
+    // An indexed document is not its own source, and is traced with its
+    // own date: the aggregator's copy, a day later, is a later copy of the
+    // wire story, and the wire story the aggregator's source.
     let r = t.json(&[
         "trace", "--id", "afp-1", "--index", "idx", "--format", "json",
+    ]);
+    assert_eq!(r["passages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(r["later_copies"][0]["source_id"], "copy-2");
+    let r = t.json(&[
+        "trace", "--id", "copy-2", "--index", "idx", "--format", "json",
     ]);
     let sources: Vec<&str> = r["passages"]
         .as_array()
@@ -199,7 +206,7 @@ fn trace_by_id_jsonl_and_stdin() {
         .iter()
         .map(|p| p["source_id"].as_str().expect("id"))
         .collect();
-    assert_eq!(sources, vec!["copy-2"]);
+    assert_eq!(sources, vec!["afp-1"]);
     // Every article of a JSON Lines file, ids as query ids, in input order.
     let q = t.write(
         "queries.jsonl",
@@ -302,6 +309,31 @@ fn bad_records_are_skipped_counted_and_located() {
         t.json(&["index", "stats", "--index", "idx", "--json"])["documents"],
         2
     );
+
+    // --allow-skipped: the same records skipped and listed, exit status 0.
+    let path = f.to_str().expect("path");
+    for args in [
+        &["index", "add", path, "--index", "allow", "--allow-skipped"][..],
+        &[
+            "--allow-skipped",
+            "trace",
+            "--jsonl",
+            path,
+            "--index",
+            "idx",
+        ][..],
+    ] {
+        let out = t.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("mixed.jsonl:4: document \"empty\": empty text"));
+    }
+    let out = t
+        .cmd()
+        .args(["index", "add", path, "--index", "allow-env"])
+        .env("TESSERA_ALLOW_SKIPPED", "1")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     // --strict stops at the first bad record and commits nothing.
     let out = t.run(&[
@@ -939,5 +971,139 @@ fn a_closed_pipe_ends_every_command_quietly() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(0), "tessera {args:?}: {err}");
         assert!(!err.contains("panicked"), "tessera {args:?}: {err}");
+    }
+}
+
+/// The date of a report's source, alternative or earliest source, as given.
+fn dates_named(report: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut push = |id: &Value, date: &Value| {
+        if let (Some(id), Some(d)) = (id.as_str(), date.as_str()) {
+            out.push((id.to_string(), d.to_string()));
+        }
+    };
+    for p in report["passages"].as_array().expect("passages") {
+        push(&p["source_id"], &p["source_date"]);
+        for a in p["alternatives"].as_array().expect("alternatives") {
+            push(&a["source_id"], &a["source_date"]);
+        }
+        push(&p["earliest"]["source_id"], &p["earliest"]["date"]);
+    }
+    for s in report["sources"].as_array().expect("sources") {
+        push(&s["source_id"], &s["date"]);
+    }
+    out
+}
+
+#[test]
+fn trace_never_names_a_source_dated_after_its_query() {
+    let t = T::new();
+    let reuters = data_dir().join("reuters21578/reuters21578.jsonl");
+    let all = std::fs::read_to_string(&reuters).expect("reuters");
+    // Exit status 3: Reuters' empty bodies are skipped (and counted).
+    let added = t.run(&[
+        "index",
+        "add",
+        reuters.to_str().expect("path"),
+        "--index",
+        "idx",
+        "-q",
+    ]);
+    assert_eq!(added.status.code(), Some(3), "{}", stderr(&added));
+    // The first 400 stories with a body, traced against all of them with
+    // their own dates.
+    let head: String = all
+        .lines()
+        .filter(|l| !l.contains("\"text\": \"\""))
+        .take(400)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let q = t.write("head.jsonl", head);
+    let out = t.ok(&[
+        "trace",
+        "--jsonl",
+        q.to_str().expect("path"),
+        "--index",
+        "idx",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let (mut reports, mut later) = (0, 0);
+    for line in out.lines() {
+        let r: Value = serde_json::from_str(line).expect("report");
+        let qdate = r["query_date"].as_str().expect("every story is dated");
+        // Reuters' dates share one format: the strings order as the dates.
+        for (id, d) in dates_named(&r) {
+            assert!(
+                d.as_str() <= qdate,
+                "{} names {id} ({d}) as a source",
+                r["query_id"]
+            );
+        }
+        for c in r["later_copies"].as_array().into_iter().flatten() {
+            assert!(c["date"].as_str().expect("dated") > qdate);
+            later += 1;
+        }
+        reports += 1;
+    }
+    assert!(
+        reports > 300 && later > 20,
+        "{reports} reports, {later} later copies"
+    );
+    // Story 3's passage is in story 8538, dated almost a month later: a
+    // later copy, not its source.
+    let r = t.json(&["trace", "--id", "3", "--index", "idx", "--format", "json"]);
+    assert_eq!(r["passages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(r["later_copies"][0]["source_id"], "8538");
+    // An article traced from a file takes --date; a date that does not
+    // parse is refused.
+    let text = all.lines().nth(2).expect("story 3");
+    let story: Value = serde_json::from_str(text).expect("json");
+    let f = t.write("story3.txt", story["text"].as_str().expect("text"));
+    let f = f.to_str().expect("path");
+    let base = ["trace", f, "--index", "idx", "--format", "json"];
+    let undated = t.json(&base);
+    assert_eq!(undated["passages"][0]["source_id"], "3");
+    let r = t.json(&[&base[..], &["--date", "1987-02-27"]].concat());
+    assert_eq!(r["query_date"], "1987-02-27");
+    assert_eq!(r["passages"][0]["source_id"], "3");
+    assert!(
+        dates_named(&r)
+            .iter()
+            .all(|(_, d)| d.as_str() <= "1987-02-27")
+    );
+    let r = t.json(&[&base[..], &["--date", "1987-02-26T12:00:00Z"]].concat());
+    assert_eq!(r["passages"].as_array().map(Vec::len), Some(0));
+    let later: Vec<&str> = r["later_copies"]
+        .as_array()
+        .expect("later copies")
+        .iter()
+        .map(|c| c["source_id"].as_str().expect("id"))
+        .collect();
+    assert!(later.contains(&"3") && later.contains(&"8538"), "{later:?}");
+    let bad = t.run(&[&base[..], &["--date", "26/02/1987"]].concat());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not an ISO 8601 date"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn top_level_help_describes_the_whole_tool() {
+    let t = T::new();
+    let help = t.ok(&["--help"]);
+    let first = help.lines().next().expect("a description");
+    for word in [
+        "index",
+        "trace",
+        "scan",
+        "deduplicate",
+        "gold standard",
+        "HTTP",
+    ] {
+        assert!(first.contains(word), "{word:?} missing from {first:?}");
     }
 }

@@ -240,15 +240,31 @@ fn every_endpoint_answers_as_documented() {
     assert_eq!(p["edits"][0]["source"], "Russia");
     assert_eq!(p["edits"][0]["query"], "Russian Federation");
 
-    // Trace an indexed document: it is not its own source.
+    // With its date, a later document is a later copy, never a source.
+    let body = json!({"text": SPUN, "date": "2016-07-15T20:00:00Z"}).to_string();
+    let (s, report) = call("POST", &server.url("/v1/trace"), None, Some(&body));
+    assert_eq!(s, 200, "{report}");
+    spec.check("TraceReport", &report);
+    assert_eq!(report["query_date"], "2016-07-15T20:00:00Z");
+    assert_eq!(report["passages"][0]["source_id"], "afp-1");
+    assert_eq!(report["passages"][0]["alternatives"], json!([]));
+    assert_eq!(report["later_copies"][0]["source_id"], "copy-2");
+    let body = json!({"text": SPUN, "date": "15 July 2016"}).to_string();
+    let (s, e) = call("POST", &server.url("/v1/trace"), None, Some(&body));
+    assert_eq!(s, 400, "{e}");
+    spec.check("Error", &e);
+
+    // Trace an indexed document: it is not its own source, and its date is
+    // its indexed one.
     let (s, report) = call(
         "POST",
         &server.url("/v1/trace"),
         None,
-        Some(r#"{"document_id": "afp-1"}"#),
+        Some(r#"{"document_id": "copy-2"}"#),
     );
     assert_eq!(s, 200);
-    assert_eq!(report["passages"][0]["source_id"], "copy-2");
+    assert_eq!(report["query_date"], "2016-07-16");
+    assert_eq!(report["passages"][0]["source_id"], "afp-1");
 
     // One document.
     let (s, doc) = call("GET", &server.url("/v1/documents/afp-1"), None, None);
@@ -379,7 +395,7 @@ fn every_endpoint_answers_as_documented() {
     let m = m.as_str().expect("text").to_string();
     assert!(
         m.contains(
-            r#"tessera_http_requests_total{method="POST",route="/v1/trace",status="200"} 2"#
+            r#"tessera_http_requests_total{method="POST",route="/v1/trace",status="200"} 3"#
         ),
         "{m}"
     );

@@ -305,6 +305,8 @@ struct TraceRequest {
     title: Option<String>,
     /// An indexed document never to report as a source.
     exclude_id: Option<String>,
+    /// The article's date (ISO 8601), with `text` only.
+    date: Option<String>,
 }
 
 /// Parses the body of `POST /v1/trace`: a JSON object with exactly one of
@@ -327,6 +329,32 @@ fn trace_request(bytes: &[u8], max_query: usize) -> Result<TraceRequest, ApiErro
         return Err(ApiError::bad_request(
             "give exactly one of `text` and `document_id`",
         ));
+    }
+    if let Some(date) = &req.date {
+        if req.document_id.is_some() {
+            return Err(ApiError::bad_request(
+                "`date` goes with `text`: a `document_id` trace uses the document's indexed date",
+            ));
+        }
+        if tessera::date::parse_timestamp(date).is_none() {
+            let message = format!(
+                "`date` {date:?} is not an ISO 8601 date (YYYY-MM-DD, optionally with a time)"
+            );
+            // Shaped like a date, but not a day of the calendar (Feb 30).
+            let shaped = date.len() >= 10
+                && date.as_bytes()[..10].iter().enumerate().all(|(k, b)| {
+                    if k == 4 || k == 7 {
+                        *b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            return Err(if shaped {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_date", message)
+            } else {
+                ApiError::bad_request(message)
+            });
+        }
     }
     if let Some(text) = &req.text {
         if text.trim().is_empty() {
@@ -407,6 +435,7 @@ async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceR
                     id: req.id.as_deref().unwrap_or("query"),
                     title: req.title.as_deref(),
                     text,
+                    date: req.date.as_deref(),
                     exclude,
                 };
                 engine.trace_until(&query, deadline)

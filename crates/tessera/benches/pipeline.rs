@@ -103,6 +103,7 @@ fn trace(c: &mut Criterion) {
                     id: "seed",
                     title: None,
                     text: &seed,
+                    date: None,
                     exclude: None,
                 })
                 .expect("trace")
@@ -120,6 +121,7 @@ fn trace(c: &mut Criterion) {
                     id: &q.meta.id,
                     title: None,
                     text: &q.text,
+                    date: None,
                     exclude: None,
                 })
                 .expect("trace")

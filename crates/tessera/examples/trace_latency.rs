@@ -129,6 +129,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             id,
             title: None,
             text,
+            date: None,
             exclude: None,
         })
     };

@@ -49,7 +49,7 @@ pub struct AddOptions {
 /// assert_eq!((added.added, c.len()), (1, 1));
 ///
 /// let report = c.trace_text("q1", None, "Kerry called for stepping up cooperation between \
-///     the United States and Russian Federation, officials said on Friday.")?;
+///     the United States and Russian Federation, officials said on Friday.", Some("2016-07-16"))?;
 /// assert_eq!(report.passages[0].source_id, "afp-1");
 /// assert_eq!(c.get("afp-1")?.map(|(meta, _)| meta.date), Some(Some("2016-07-15".into())));
 /// c.delete(&["afp-1".into()], false)?;
@@ -283,12 +283,21 @@ impl Collection {
         }
     }
 
-    /// Traces a text against the index.
-    pub fn trace_text(&self, id: &str, title: Option<&str>, text: &str) -> Result<TraceReport> {
+    /// Traces a text against the index; with its `date` (ISO 8601),
+    /// documents dated later are reported as later copies, never as
+    /// sources.
+    pub fn trace_text(
+        &self,
+        id: &str,
+        title: Option<&str>,
+        text: &str,
+        date: Option<&str>,
+    ) -> Result<TraceReport> {
         self.engine().trace(&Query {
             id,
             title,
             text,
+            date,
             exclude: None,
         })
     }

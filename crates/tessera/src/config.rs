@@ -21,6 +21,15 @@ pub struct TraceConfig {
     /// A passage whose query span overlaps a better passage by at least
     /// this share of its length is an alternative of that passage.
     pub alternative_overlap: f64,
+    /// When the query's date is known, documents dated after it are never
+    /// its sources; up to this many of them that share passages with it
+    /// are aligned and listed apart as later copies (0: none).
+    #[serde(default = "default_max_later_copies")]
+    pub max_later_copies: usize,
+}
+
+fn default_max_later_copies() -> usize {
+    10
 }
 
 impl Default for TraceConfig {
@@ -33,6 +42,7 @@ impl Default for TraceConfig {
             min_df_cap: 50,
             hit_window: 24,
             alternative_overlap: 0.5,
+            max_later_copies: default_max_later_copies(),
         }
     }
 }

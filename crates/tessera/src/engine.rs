@@ -12,6 +12,11 @@
 //!    query span is mostly covered by a better one becomes an alternative
 //!    of it; the others are the detections. Each detection names its
 //!    earliest-dated source among itself and its alternatives.
+//!
+//! When the article's date is known, a document dated after it is never
+//! one of its sources: the candidates dated later are ranked apart, the
+//! best [`TraceConfig::max_later_copies`] of them aligned, and what they
+//! share with the article is reported as later copies.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +28,7 @@ use tessera_index::{Analyzer, DocAddr, DocMeta, Document, Index, IndexSettings};
 
 use crate::candidates::{Ranking, distinct_ngrams};
 pub use crate::config::TraceConfig;
+use crate::date::parse_timestamp;
 use crate::error::{Error, Result};
 pub(crate) use crate::prepared::Analysed;
 use crate::prepared::{Prepared, prepare};
@@ -39,9 +45,27 @@ pub struct Query<'a> {
     pub title: Option<&'a str>,
     /// Its text.
     pub text: &'a str,
+    /// Its date (ISO 8601, as in a record's `date` field), if known:
+    /// documents dated after it are not its sources but later copies. A
+    /// date that does not parse counts as unknown.
+    pub date: Option<&'a str>,
     /// An indexed document never to report as a source (the article
     /// itself, when it is indexed).
     pub exclude: Option<DocAddr>,
+}
+
+impl Query<'_> {
+    /// The query's date as a Unix timestamp.
+    pub(crate) fn timestamp(&self) -> Option<i64> {
+        self.date.and_then(parse_timestamp)
+    }
+}
+
+/// Candidate sources of an article, best first, and the documents dated
+/// after it that share enough with it to be aligned as later copies.
+struct Candidates {
+    sources: Vec<DocAddr>,
+    later: Vec<DocAddr>,
 }
 
 /// When a trace must stop: checked between candidate sources (and every
@@ -115,6 +139,7 @@ impl Engine {
             id,
             title: meta.title.as_deref(),
             text: &text,
+            date: meta.date.as_deref(),
             exclude: Some(addr),
         })
     }
@@ -136,13 +161,16 @@ impl Engine {
         }
     }
 
-    /// Candidate sources of a tokenized article, best first.
+    /// Candidate sources of a tokenized article, best first; with `after`
+    /// (the article's timestamp), the documents dated later are ranked
+    /// apart as possible later copies.
     fn candidates(
         &self,
         q: &Prepared<'_>,
         keep: &dyn Fn(DocAddr) -> bool,
+        after: Option<i64>,
         deadline: Deadline,
-    ) -> Result<Vec<DocAddr>> {
+    ) -> Result<Candidates> {
         let grams = distinct_ngrams(self.index.analyzer().fingerprinter(), &q.tokens);
         let n = self.index.num_docs().max(1) as f64;
         let cap = ((n * self.config.max_df_ratio) as u32).max(self.config.min_df_cap);
@@ -169,7 +197,22 @@ impl Engine {
             window: self.config.hit_window,
             max: self.config.max_candidates,
         };
-        Ok(ranking.rank(&hits).into_iter().map(|(a, _)| a).collect())
+        let Some(after) = after else {
+            let sources = ranking.rank(&hits).into_iter().map(|(a, _)| a).collect();
+            return Ok(Candidates {
+                sources,
+                later: Vec::new(),
+            });
+        };
+        let is_later = |a: DocAddr| self.index.timestamp(a).is_some_and(|t| t > after);
+        let (later, earlier): (Vec<_>, Vec<_>) = hits.into_iter().partition(|h| is_later(h.0));
+        let sources = ranking.rank(&earlier).into_iter().map(|(a, _)| a).collect();
+        let ranking = Ranking {
+            max: self.config.max_later_copies,
+            ..ranking
+        };
+        let later = ranking.rank(&later).into_iter().map(|(a, _)| a).collect();
+        Ok(Candidates { sources, later })
     }
 
     /// Traces one article.
@@ -205,6 +248,7 @@ impl Engine {
                 id,
                 title: meta.title.as_deref(),
                 text: &text,
+                date: meta.date.as_deref(),
                 exclude: Some(addr),
             },
             deadline,
@@ -215,8 +259,15 @@ impl Engine {
         deadline.check()?;
         let q = self.prepare(query.text);
         deadline.check()?;
-        let cands = self.candidates(&q, &|a| Some(a) != query.exclude, deadline)?;
-        self.trace_prepared_until(query, &q, cands, deadline)
+        let cands = self.candidates(
+            &q,
+            &|a| Some(a) != query.exclude,
+            query.timestamp(),
+            deadline,
+        )?;
+        let mut all = cands.sources;
+        all.extend(cands.later);
+        self.trace_prepared_until(query, &q, all, deadline)
     }
 
     /// Aligns a tokenized article with the given sources.
@@ -270,6 +321,7 @@ impl Engine {
                         id: &d.meta.id,
                         title: d.meta.title.as_deref(),
                         text: &d.text,
+                        date: d.meta.date.as_deref(),
                         exclude: self.index.find(&d.meta.id),
                     });
                     progress.advance(1);
@@ -431,6 +483,7 @@ mod deadline_tests {
             id: "q",
             title: None,
             text: &text,
+            date: None,
             exclude: None,
         };
         let e = engine
@@ -450,5 +503,112 @@ mod deadline_tests {
             serde_json::to_string(&without).expect("json")
         );
         assert!(!with.passages.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod direction_tests {
+    use crate::{AddOptions, Collection};
+
+    const WIRE: &str = "On the second and final day of his visit to Moscow, Kerry called for \
+        stepping up cooperation between the United States and Russia to thwart jihadist groups \
+        and revive the stalled Syria peace process, officials said on Friday in Geneva.";
+
+    /// Two copies of the same wire story, one dated before and one after
+    /// the queries below.
+    fn collection(dir: &std::path::Path) -> Collection {
+        let c = Collection::open_or_create(&dir.join("idx")).expect("collection");
+        let records = [
+            serde_json::json!({"id": "early", "date": "2016-07-14", "text": WIRE}),
+            serde_json::json!({"id": "late", "date": "2016-07-20T08:00:00Z", "text": WIRE}),
+        ];
+        c.add_records(records, &AddOptions::default()).expect("add");
+        c
+    }
+
+    fn named(r: &crate::report::TraceReport) -> Vec<String> {
+        let mut ids = Vec::new();
+        for p in &r.passages {
+            ids.push(p.source_id.clone());
+            ids.extend(p.alternatives.iter().map(|a| a.source_id.clone()));
+            ids.extend(p.earliest.iter().map(|e| e.source_id.clone()));
+        }
+        ids.extend(r.sources.iter().map(|s| s.source_id.clone()));
+        ids
+    }
+
+    #[test]
+    fn a_document_dated_after_the_query_is_a_later_copy_never_a_source() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let c = collection(dir.path());
+        let text = format!("Some words first. {WIRE} And a closing remark.");
+        let r = c
+            .trace_text("q", None, &text, Some("2016-07-16"))
+            .expect("trace");
+        assert_eq!(r.query_date.as_deref(), Some("2016-07-16"));
+        assert!(!r.passages.is_empty());
+        assert!(named(&r).iter().all(|id| id == "early"), "{:?}", named(&r));
+        let later: Vec<&str> = r
+            .later_copies
+            .iter()
+            .map(|s| s.source_id.as_str())
+            .collect();
+        assert_eq!(later, ["late"]);
+        assert!(r.later_copies[0].coverage > 0.5);
+        // The earliest source is the passage's own, holding all of it.
+        let e = r.passages[0].earliest.as_ref().expect("earliest");
+        assert_eq!((e.source_id.as_str(), e.passage_share), ("early", 1.0));
+
+        // Dated before both: nothing is a source, both are later copies.
+        let r = c
+            .trace_text("q", None, &text, Some("2016-07-01T00:00:00+02:00"))
+            .expect("trace");
+        assert!(r.passages.is_empty() && r.sources.is_empty());
+        assert_eq!(r.coverage, 0.0);
+        let mut later: Vec<&str> = r
+            .later_copies
+            .iter()
+            .map(|s| s.source_id.as_str())
+            .collect();
+        later.sort_unstable();
+        assert_eq!(later, ["early", "late"]);
+
+        // Undated (or a date that does not parse): both may be sources, and
+        // there are no later copies.
+        for date in [None, Some("July 2016")] {
+            let r = c.trace_text("q", None, &text, date).expect("trace");
+            assert!(r.later_copies.is_empty());
+            let mut ids = named(&r);
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids, ["early", "late"]);
+        }
+    }
+
+    #[test]
+    fn an_indexed_document_is_traced_with_its_own_date() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let c = collection(dir.path());
+        let r = c.trace_id("early").expect("trace");
+        assert_eq!(r.query_date.as_deref(), Some("2016-07-14"));
+        assert!(r.passages.is_empty());
+        assert_eq!(r.later_copies.len(), 1);
+        let r = c.trace_id("late").expect("trace");
+        assert_eq!(r.passages.len(), 1);
+        assert_eq!(r.passages[0].source_id, "early");
+        assert!(r.later_copies.is_empty());
+    }
+
+    #[test]
+    fn later_copies_are_not_aligned_when_the_limit_is_zero() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(collection(dir.path()));
+        let mut cfg = crate::TraceConfig::default();
+        cfg.set("max_later_copies", "0").expect("set");
+        let index = tessera_index::Index::open(&dir.path().join("idx")).expect("open");
+        let engine = crate::Engine::new(index, cfg);
+        let r = engine.trace_id("early").expect("trace");
+        assert!(r.later_copies.is_empty());
+        assert_eq!(r.candidates, 0);
     }
 }

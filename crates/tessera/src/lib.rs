@@ -45,7 +45,7 @@
 //!
 //! let article = "Kerry called for stepping up cooperation between the United States and \
 //!                Russian Federation to thwart jihadist groups. The rest is new.";
-//! let traced = news.trace_text("q1", None, article)?;
+//! let traced = news.trace_text("q1", None, article, None)?;
 //! let p = &traced.passages[0];
 //! assert_eq!(p.source_id, "afp-1");
 //! assert_eq!((p.edits[0].source.as_str(), p.edits[0].query.as_str()), ("Russia", "Russian Federation"));
@@ -66,7 +66,7 @@
 //! let copy = "Citing stubborn inflation, officials said. The central bank raised its key \
 //!             interest rate by half a point on Tuesday, the third increase this year.";
 //! let meta = DocMeta { id: "src".into(), ..Default::default() };
-//! let query = Query { id: "copy", title: None, text: copy, exclude: None };
+//! let query = Query { id: "copy", title: None, text: copy, date: None, exclude: None };
 //! let r = align_pair(&query, &meta, source, &IndexSettings::default(),
 //!                    &Weights::prior_only(), &TraceConfig::default());
 //! assert_eq!(r.passages.len(), 1);

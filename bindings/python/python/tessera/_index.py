@@ -32,6 +32,7 @@ _EDIT = pa.struct([
 _EARLIEST = pa.struct([
     ("source_id", pa.string()), ("title", pa.string()), ("outlet", pa.string()),
     ("date", pa.string()), ("source_offset", pa.int64()), ("source_length", pa.int64()),
+    ("query_offset", pa.int64()), ("query_length", pa.int64()), ("passage_share", pa.float64()),
 ])
 _ALTERNATIVE = pa.struct([
     ("source_id", pa.string()), ("source_title", pa.string()), ("source_outlet", pa.string()),
@@ -247,21 +248,21 @@ class Index:
 
         Give the article's ``text`` (reported under ``query_id``), or the
         ``id`` of an indexed document (traced against the rest of the
-        index, as ``tessera trace --id``). ``date`` is accepted for the day
-        the engine weighs publication dates against the query's; **it is not
-        used yet** (the engine is not date-aware), and it does not change
-        the report.
+        index, as ``tessera trace --id``). ``date`` (ISO 8601, with
+        ``text`` only; an indexed document is traced with its own date):
+        documents dated after it are never sources but ``later_copies``.
         """
-        del date  # accepted, not used yet: see the docstring
         if (text is None) == (id is None):
             raise TypeError("give either text or id=")
+        if date is not None and id is not None:
+            raise TypeError("date= goes with text: an indexed document is traced with its own date")
         if id is not None:
             raw = self._native.trace_id(id, threads)
             found = self._native.get(id)
             body = found[1] if found else None
         else:
             assert text is not None
-            raw = self._native.trace(text, query_id, title, threads)
+            raw = self._native.trace(text, query_id, title, date, threads)
             body = text
         return TraceReport.from_dict(json.loads(raw), body, self._source_text)
 

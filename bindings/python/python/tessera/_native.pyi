@@ -46,7 +46,12 @@ class Index:
     def __len__(self) -> int: ...
     def get(self, id: str) -> Optional[tuple[str, str]]: ...
     def trace(
-        self, text: str, id: str, title: Optional[str] = None, threads: Optional[int] = None
+        self,
+        text: str,
+        id: str,
+        title: Optional[str] = None,
+        date: Optional[str] = None,
+        threads: Optional[int] = None,
     ) -> str: ...
     def trace_id(self, id: str, threads: Optional[int] = None) -> str: ...
     def trace_many(

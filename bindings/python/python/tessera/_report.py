@@ -56,12 +56,18 @@ class Earliest:
     title: Optional[str] = None
     outlet: Optional[str] = None
     date: Optional[str] = None
+    query_offset: int = 0
+    query_length: int = 0
+    passage_share: float = 0.0
+    """Share of the passage's query span this source holds (0 to 1)."""
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Earliest:
         """Builds it from its JSON form."""
         return cls(d["source_id"], d["source_offset"], d["source_length"],
-                   d.get("title"), d.get("outlet"), d.get("date"))
+                   d.get("title"), d.get("outlet"), d.get("date"),
+                   d.get("query_offset", 0), d.get("query_length", 0),
+                   d.get("passage_share", 0.0))
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,8 @@ class TraceReport:
     ``coverage`` the share of the article found elsewhere; ``original`` the
     spans found nowhere; ``sources`` the coverage per source;
     ``substitutions`` the word substitutions counted over the article.
+    With the article's date (``query_date``), documents dated after it are
+    never sources: ``later_copies`` lists those that share passages with it.
     ``to_dict()`` is exactly the JSON of ``tessera trace --format json``.
     In Jupyter the report shows its sources side by side with the article.
     """
@@ -188,6 +196,8 @@ class TraceReport:
     original: list[Span]
     substitutions: list[Substitution]
     candidates: int
+    query_date: Optional[str] = None
+    later_copies: list[SourceSummary] = field(default_factory=list)
     text: Optional[str] = field(default=None, repr=False, compare=False)
     _raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _source_text: Optional[Callable[[str], Optional[str]]] = field(
@@ -207,7 +217,9 @@ class TraceReport:
             [SourceSummary.from_dict(s) for s in d["sources"]],
             [Span(s["offset"], s["length"]) for s in d["original"]],
             [Substitution(s["source"], s["query"], s["count"]) for s in d["substitutions"]],
-            d["candidates"], text, copy.deepcopy(d), source_text,
+            d["candidates"], d.get("query_date"),
+            [SourceSummary.from_dict(s) for s in d.get("later_copies", [])],
+            text, copy.deepcopy(d), source_text,
         )
 
     def to_dict(self) -> dict[str, Any]:

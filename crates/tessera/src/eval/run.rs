@@ -147,6 +147,7 @@ fn detect_pan(
                 id: susp,
                 title: None,
                 text: &q,
+                date: None,
                 exclude: None,
             };
             let r = align_pair(&query, &meta, &s, &settings, &weights, config);

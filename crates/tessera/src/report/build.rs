@@ -51,7 +51,12 @@ pub(crate) fn build_report(
     cfg: &TraceConfig,
     candidates: usize,
 ) -> TraceReport {
-    let primaries = rank(all, meta, cfg);
+    // Passages of sources dated after the query are later copies, kept
+    // apart from the provenance.
+    let after = query.timestamp();
+    let (later, current): (Vec<usize>, Vec<usize>) = (0..all.len())
+        .partition(|&k| matches!((after, meta[all[k].cand].1), (Some(q), Some(t)) if t > q));
+    let primaries = rank(all, &current, meta, cfg);
     let found = Passages {
         query,
         q,
@@ -75,23 +80,25 @@ pub(crate) fn build_report(
     TraceReport {
         query_id: query.id.to_string(),
         query_title: query.title.map(str::to_string),
+        query_date: query.date.map(str::to_string),
         query_length: total,
         coverage: round4(coverage),
         original_share: round4(1.0 - coverage),
         passages,
         sources: source_summaries(all, meta, &primaries, total),
+        later_copies: source_summaries(all, meta, &unranked(&later), total),
         original: remainder(q, &merged),
         substitutions: substitutions(subs),
         candidates,
     }
 }
 
-/// Ranks passages by evidence (ties: the earlier-dated source) and keeps
-/// each one whose query span does not lie mostly inside a better one; the
-/// others become alternatives of the better one they overlap most. In
-/// query order.
-fn rank(all: &[Found], meta: &Meta<'_>, cfg: &TraceConfig) -> Vec<Ranked> {
-    let mut order: Vec<usize> = (0..all.len()).collect();
+/// Ranks the passages `among` (indices into `all`) by evidence (ties: the
+/// earlier-dated source) and keeps each one whose query span does not lie
+/// mostly inside a better one; the others become alternatives of the
+/// better one they overlap most. In query order.
+fn rank(all: &[Found], among: &[usize], meta: &Meta<'_>, cfg: &TraceConfig) -> Vec<Ranked> {
+    let mut order: Vec<usize> = among.to_vec();
     order.sort_by(|&a, &b| {
         let (fa, fb) = (&all[a], &all[b]);
         fb.passage
@@ -126,6 +133,12 @@ fn rank(all: &[Found], meta: &Meta<'_>, cfg: &TraceConfig) -> Vec<Ranked> {
     }
     primaries.sort_by_key(|p| all[p.0].q_chars);
     primaries
+}
+
+/// Every passage of `among` on its own: each later copy is listed with all
+/// it shares with the query, whether or not another covers the same span.
+fn unranked(among: &[usize]) -> Vec<Ranked> {
+    among.iter().map(|&k| (k, Vec::new())).collect()
 }
 
 fn score(f: &Found) -> f64 {
@@ -181,21 +194,28 @@ impl Passages<'_> {
     }
 }
 
-/// The earliest-dated source among passage `k` and its alternatives.
+/// The earliest-dated source among passage `k` and its alternatives, with
+/// the share of the passage it covers.
 fn earliest(all: &[Found], meta: &Meta<'_>, k: usize, alts: &[usize]) -> Option<Earliest> {
+    let passage = all[k].q_chars;
     std::iter::once(k)
         .chain(alts.iter().copied())
         .filter(|&x| meta[all[x].cand].1.is_some())
         .min_by_key(|&x| meta[all[x].cand].1)
         .map(|x| {
             let m = meta[all[x].cand].0;
+            let f = &all[x];
+            let len = (passage.1 - passage.0).max(1);
             Earliest {
                 source_id: m.id.clone(),
                 title: m.title.clone(),
                 outlet: m.outlet.clone(),
                 date: m.date.clone(),
-                source_offset: all[x].s_chars.0,
-                source_length: all[x].s_chars.1 - all[x].s_chars.0,
+                source_offset: f.s_chars.0,
+                source_length: f.s_chars.1 - f.s_chars.0,
+                query_offset: f.q_chars.0,
+                query_length: f.q_chars.1 - f.q_chars.0,
+                passage_share: round4(overlap(passage, f.q_chars) as f64 / len as f64),
             }
         })
 }

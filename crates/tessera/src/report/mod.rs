@@ -93,6 +93,16 @@ pub struct Earliest {
     pub source_offset: u64,
     /// Length of the source span.
     pub source_length: u64,
+    /// The query span this source's alignment covers.
+    #[serde(default)]
+    pub query_offset: u64,
+    /// Length of that query span.
+    #[serde(default)]
+    pub query_length: u64,
+    /// Share of the passage's query span that this source covers (0 to
+    /// 1): an earliest source may hold only part of a passage.
+    #[serde(default)]
+    pub passage_share: f64,
 }
 
 /// One reused passage: where it sits in the query and in its source.
@@ -193,6 +203,10 @@ pub struct TraceReport {
     /// Its headline, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_title: Option<String>,
+    /// Its date as given, if known: no document dated after it is named
+    /// as a source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_date: Option<String>,
     /// Its length in code points.
     pub query_length: u64,
     /// Share of the article found in sources (0 to 1).
@@ -203,6 +217,11 @@ pub struct TraceReport {
     pub passages: Vec<Detection>,
     /// Coverage per source, largest first.
     pub sources: Vec<SourceSummary>,
+    /// Documents dated after the query that share passages with it (later
+    /// copies, never sources), largest first. Only when the query's date is
+    /// known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub later_copies: Vec<SourceSummary>,
     /// The spans found nowhere (the original remainder), in order.
     pub original: Vec<Span>,
     /// Substitutions across all passages, most frequent first: the

@@ -154,6 +154,7 @@ impl PairStage<'_> {
             id: &d.id,
             title: None,
             text: &a.text,
+            date: None,
             exclude: Some(d.addr),
         };
         let q = a.view();
