@@ -214,6 +214,7 @@
   const els = {
     form: $('trace-form'),
     title: $('title'),
+    date: $('date'),
     article: $('article'),
     trace: $('trace'),
     clear: $('clear'),
@@ -229,6 +230,8 @@
     sources: $('sources'),
     otherWrap: $('other-sources-wrap'),
     otherSources: $('other-sources'),
+    laterWrap: $('later-copies-wrap'),
+    laterCopies: $('later-copies'),
     subs: $('substitutions'),
     articleText: $('article-text'),
     passages: $('passages'),
@@ -275,6 +278,7 @@
     const title = els.title.value.trim();
     const body = { text, id: queryId || 'article' };
     if (title) body.title = title;
+    if (els.date.value) body.date = els.date.value;
     const mine = ++seq;
     delete els.results.dataset.queryLength;
     setBusy(true, `Tracing ${plural(Array.from(text).length, 'character')}…`);
@@ -353,6 +357,7 @@
         : el('span', { class: 'query-title', title: 'no title given: the first line of the article',
           text: `“${short.slice(0, 120).join('')}${short.length > 120 ? '…' : ''}”` }),
       el('span', { class: 'muted', text: ` · ${plural(report.query_length, 'character')}` }),
+      report.query_date ? el('span', { class: 'muted', testid: 'query-date' }, ' · published ', timeEl(report.query_date)) : null,
     );
     const bar = els.coverageBar;
     bar.replaceChildren();
@@ -458,6 +463,22 @@
         openButton(id, 'Full text')));
     }
     els.otherWrap.hidden = others.size === 0;
+
+    // Documents dated after the article: later copies, never sources.
+    els.laterCopies.replaceChildren();
+    for (const s of report.later_copies || []) {
+      els.laterCopies.append(el('li', { class: 'source later', testid: 'later-copy', data: { sourceId: s.source_id } },
+        el('div', { class: 'source-main' },
+          el('div', { class: 'source-title' },
+            el('button', { class: 'title-button', text: s.title || s.source_id, attrs: { type: 'button' }, on: { click: () => openDocument(s.source_id) } })),
+          el('div', { class: 'source-meta' },
+            s.outlet ? el('span', { text: s.outlet }) : null,
+            s.date ? ' · ' : null, timeEl(s.date),
+            ' · ', el('code', { text: s.source_id })),
+          el('div', { class: 'source-figs' }, el('strong', { text: pct(s.coverage) }), ' of the article')),
+        openButton(s.source_id, 'Full text')));
+    }
+    els.laterWrap.hidden = !(report.later_copies || []).length;
   }
 
   function renderSubstitutions(report) {
@@ -690,6 +711,7 @@
       dd.dataset.differs = 'true';
       dd.append(chip(e.source_id, e.source_id), ' ', timeEl(e.date), ' ',
         el('span', { class: 'badge differs', text: 'earlier than the best-aligned source' }), ' ',
+        el('span', { class: 'muted', testid: 'earliest-share', text: `holds ${pct(e.passage_share || 0)} of this passage` }), ' ',
         openButton(e.source_id, 'Full text'));
     }
     return dd;
@@ -945,6 +967,7 @@
   els.clear.addEventListener('click', () => {
     els.article.value = '';
     els.title.value = '';
+    els.date.value = '';
     queryId = 'article';
     els.fileName.textContent = '';
     clearError();

@@ -37,11 +37,11 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 /** The trace report, asked of the API directly (the page's expectations). */
-async function traceReport(text) {
+async function traceReport(text, date) {
   const r = await fetch(`${origin}/v1/trace`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ text, id: 'article' }),
+    body: JSON.stringify(date ? { text, id: 'article', date } : { text, id: 'article' }),
     signal: AbortSignal.timeout(T),
   });
   const body = await r.text();
@@ -249,6 +249,29 @@ async function main() {
     fs.mkdirSync(path.dirname(path.resolve(shotPath)), { recursive: true });
     await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); });
     await page.screenshot({ path: shotPath, fullPage: true, timeout: T });
+
+    // ------------------------------------------------------------ the article's date
+    step('with a publication date, documents published later are later copies, not sources');
+    const early = '2016-07-14';
+    const expectedEarly = await traceReport(seed, early);
+    check(expectedEarly.passages.length === 0 && expectedEarly.later_copies.length >= 3,
+      `dated ${early}, the API reports ${expectedEarly.passages.length} passages and ${(expectedEarly.later_copies || []).length} later copies`);
+    await page.fill('[data-testid="date-input"]', early);
+    await page.click('[data-testid="trace-button"]');
+    await waitForResults(page, expectedEarly.query_length);
+    await page.locator('[data-testid="no-passages"]').waitFor({ state: 'visible', timeout: T })
+      .catch(() => { throw new CheckFailed('dated before every stand-in, the page still shows passages'); });
+    const later = page.locator('[data-testid="later-copy"]');
+    check(await later.count() === expectedEarly.later_copies.length,
+      `the page lists ${await later.count()} later copies, the API ${expectedEarly.later_copies.length}`);
+    check(await later.first().isVisible(), 'the later copies are not visible');
+    check(await later.first().getAttribute('data-source-id') === expectedEarly.later_copies[0].source_id,
+      'the first later copy is not the one the API lists first');
+    check((await page.locator('[data-testid="query-date"]').innerText()).includes('published'),
+      'the summary does not show the article\'s date');
+    check(await page.locator('[data-testid="source"]').count() === 0, 'a later document is listed as a source');
+    await page.fill('[data-testid="date-input"]', '');
+    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
 
     // ------------------------------------------------------------ characters outside the BMP
     step('characters outside the BMP (emoji, CJK extension B) before the article');
