@@ -106,6 +106,10 @@ pub(crate) async fn accept_loop(
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
+                // A client that shuts its sending side down after the
+                // request (`nc -N`, some HTTP/1.0 clients) still gets the
+                // answer; the connection closes once it is written.
+                .half_close(true)
                 .keep_alive(true);
             let conn = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);

@@ -266,6 +266,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_client_that_closes_its_sending_side_still_gets_its_answer() {
+        use std::io::{Read, Write};
+        // `printf 'GET …' | nc -N`, and HTTP/1.0 clients, send the request
+        // and then shut their side down while they wait.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = Config::new(dir.path().join("index"));
+        cfg.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        cfg.shutdown_after = Some(Duration::from_secs(30));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            let _ = rt.block_on(serve(cfg, |a| {
+                let _ = tx.send(a);
+            }));
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("listening");
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        // A write takes a while (a commit): the end of the input arrives
+        // before the answer is ready.
+        let body = r#"{"id": "a", "text": "Kerry met Putin in Moscow on Thursday."}"#;
+        let request = format!(
+            "POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+             Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).expect("send");
+        s.shutdown(std::net::Shutdown::Write).expect("half-close");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    }
+
+    #[test]
     fn a_server_beyond_loopback_without_a_token_is_warned_about() {
         let public: SocketAddr = "0.0.0.0:7878".parse().expect("addr");
         let lan: SocketAddr = "192.168.1.20:80".parse().expect("addr");
