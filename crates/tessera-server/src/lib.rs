@@ -281,9 +281,7 @@ mod tests {
                 let _ = tx.send(a);
             }));
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("listening");
+        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("listening");
         let mut s = std::net::TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
