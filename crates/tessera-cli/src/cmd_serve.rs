@@ -37,7 +37,8 @@ pub struct ServeArgs {
     /// Traces running at once (default: twice the cores).
     #[arg(long, value_name = "N")]
     max_concurrent_traces: Option<usize>,
-    /// Largest article a trace accepts (the body limit applies to batches).
+    /// Largest article a trace accepts, pasted or indexed (`document_id`);
+    /// the body limit applies to batches.
     #[arg(long, default_value = "2MiB", value_parser = parse_size, value_name = "SIZE")]
     max_query: usize,
     /// Longest wait for a request's head, also between the requests of a

@@ -74,7 +74,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// Connections served at once; further ones wait in the listen queue.
     pub max_connections: usize,
-    /// Largest article `POST /v1/trace` accepts, in bytes of text (413).
+    /// Largest article `POST /v1/trace` accepts, in bytes of text (413),
+    /// pasted or indexed (`document_id`).
     pub max_query_bytes: usize,
     /// How often the index directory is checked for commits of other
     /// processes.
@@ -265,15 +266,12 @@ async fn shutdown_signal(after: Option<Duration>) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_client_that_closes_its_sending_side_still_gets_its_answer() {
-        use std::io::{Read, Write};
-        // `printf 'GET …' | nc -N`, and HTTP/1.0 clients, send the request
-        // and then shut their side down while they wait.
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut cfg = Config::new(dir.path().join("index"));
+    /// A server on 127.0.0.1 over a new index, stopping by itself.
+    fn start(dir: &std::path::Path, tune: impl FnOnce(&mut Config)) -> SocketAddr {
+        let mut cfg = Config::new(dir.join("index"));
         cfg.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         cfg.shutdown_after = Some(Duration::from_secs(30));
+        tune(&mut cfg);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -281,23 +279,67 @@ mod tests {
                 let _ = tx.send(a);
             }));
         });
-        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("listening");
+        rx.recv_timeout(Duration::from_secs(30)).expect("listening")
+    }
+
+    /// Sends `request` on a new connection, shuts the sending side down
+    /// and returns the whole answer.
+    fn exchange(addr: SocketAddr, request: &str) -> String {
+        use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
-        // A write takes a while (a commit): the end of the input arrives
-        // before the answer is ready.
-        let body = r#"{"id": "a", "text": "Kerry met Putin in Moscow on Thursday."}"#;
-        let request = format!(
-            "POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n\
-             Content-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
         s.write_all(request.as_bytes()).expect("send");
         s.shutdown(std::net::Shutdown::Write).expect("half-close");
         let mut answer = String::new();
         let _ = s.read_to_string(&mut answer);
+        answer
+    }
+
+    fn post(path: &str, content_type: &str, body: &str) -> String {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[test]
+    fn a_client_that_closes_its_sending_side_still_gets_its_answer() {
+        // `printf 'POST …' | nc -N`, and HTTP/1.0 clients, send the request
+        // and then shut their side down while they wait. A write takes a
+        // while (a commit): the end of the input arrives before the answer
+        // is ready.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr = start(dir.path(), |_| {});
+        let body = r#"{"id": "a", "text": "Kerry met Putin in Moscow on Thursday."}"#;
+        let answer = exchange(addr, &post("/v1/documents", "application/x-ndjson", body));
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    }
+
+    #[test]
+    fn the_query_limit_applies_to_traces_by_document_id_too() {
+        // The limit bounds the work of one trace; an indexed document
+        // larger than it is refused the same way as a pasted one.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr = start(dir.path(), |c| c.max_query_bytes = 100);
+        let long = "Kerry met Putin in Moscow on Thursday for talks. ".repeat(5);
+        let docs = format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "long", "text": long}),
+            serde_json::json!({"id": "short", "text": "Kerry met Putin in Moscow."})
+        );
+        let added = exchange(addr, &post("/v1/documents", "application/x-ndjson", &docs));
+        assert!(added.starts_with("HTTP/1.1 200"), "{added}");
+        let by_id = |id: &str| {
+            let body = serde_json::json!({ "document_id": id }).to_string();
+            exchange(addr, &post("/v1/trace", "application/json", &body))
+        };
+        let refused = by_id("long");
+        assert!(refused.starts_with("HTTP/1.1 413"), "{refused}");
+        assert!(refused.contains("query_too_large"), "{refused}");
+        assert!(by_id("short").starts_with("HTTP/1.1 200"));
+        assert!(by_id("missing").starts_with("HTTP/1.1 404"));
     }
 
     #[test]
