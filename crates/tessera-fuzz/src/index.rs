@@ -138,16 +138,15 @@ fn read_everything(dir: &Path) {
 /// or the manifest's own header.
 fn fix_checksums(files: &mut [(String, Vec<u8>)], which: usize) {
     const TRAILER: usize = 16;
-    if which != 0 {
-        if let Some((name, b)) = files.get_mut(which) {
-            if b.len() >= TRAILER {
-                let at = b.len() - TRAILER;
-                let crc = crc32fast::hash(&b[..at]);
-                b[at..at + 4].copy_from_slice(&crc.to_le_bytes());
-                let (name, crc, len) = (name.clone(), crc, b.len());
-                update_manifest(&mut files[0].1, &name, crc, len as u64);
-            }
-        }
+    if which != 0
+        && let Some((name, b)) = files.get_mut(which)
+        && b.len() >= TRAILER
+    {
+        let at = b.len() - TRAILER;
+        let crc = crc32fast::hash(&b[..at]);
+        b[at..at + 4].copy_from_slice(&crc.to_le_bytes());
+        let (name, len) = (name.clone(), b.len());
+        update_manifest(&mut files[0].1, &name, crc, len as u64);
     }
     let m = &mut files[0].1;
     if let Some(nl) = m.iter().position(|&b| b == b'\n') {

@@ -81,12 +81,12 @@ fn watchdog(current: Current, slow: Duration) {
         loop {
             std::thread::sleep(Duration::from_millis(250));
             let guard = current.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((target, since, data)) = guard.as_ref() {
-                if since.elapsed() > slow {
-                    let at = save(target, "slow", data);
-                    eprintln!("{target}: an input ran longer than {slow:?}; saved as {at}");
-                    std::process::exit(1);
-                }
+            if let Some((target, since, data)) = guard.as_ref()
+                && since.elapsed() > slow
+            {
+                let at = save(target, "slow", data);
+                eprintln!("{target}: an input ran longer than {slow:?}; saved as {at}");
+                std::process::exit(1);
             }
         }
     });
