@@ -23,8 +23,9 @@
 //! Limits: request body size, query size, request timeout (the trace
 //! itself stops at its deadline), concurrent traces, open connections,
 //! time to send the request head (also the idle time of a kept-alive
-//! connection) and the body. Writes need a JSON Lines or JSON content type
-//! and are refused when they come from another origin. Errors
+//! connection) and the body, time for the client to read an answer.
+//! Writes need a JSON Lines or JSON content type and are refused when they
+//! come from another origin. Errors
 //! are JSON objects `{"error": {"code": …, "message": …}}` with the matching
 //! status code. The bearer token, when set, is compared in constant time and
 //! never logged.
@@ -72,6 +73,9 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Longest time to receive a request body (then 408).
     pub body_timeout: Duration,
+    /// Longest an answer waits for the client to read it (then the
+    /// connection is closed).
+    pub send_timeout: Duration,
     /// Connections served at once; further ones wait in the listen queue.
     pub max_connections: usize,
     /// Largest article `POST /v1/trace` accepts, in bytes of text (413),
@@ -85,6 +89,7 @@ pub struct Config {
 impl Config {
     /// Defaults for an index directory: 127.0.0.1:7878, 16 MiB bodies, 2 MiB
     /// queries, 30 s per request, 10 s for a request head, 30 s for a body,
+    /// 30 s for the client to read an answer,
     /// twice as many concurrent traces as cores, 1024 connections (fewer
     /// when the open-file limit is low), a refresh every second.
     pub fn new(index: PathBuf) -> Config {
@@ -100,6 +105,7 @@ impl Config {
             shutdown_after: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(30),
             max_connections: conn::default_max_connections(),
             max_query_bytes: 2 << 20,
             refresh_interval: Duration::from_secs(1),
@@ -315,6 +321,32 @@ mod tests {
         let body = r#"{"id": "a", "text": "Kerry met Putin in Moscow on Thursday."}"#;
         let answer = exchange(addr, &post("/v1/documents", "application/x-ndjson", body));
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    }
+
+    /// The `http_connections` gauge of `/metrics`.
+    fn open_connections(addr: SocketAddr) -> u64 {
+        let m = exchange(addr, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        m.lines()
+            .find_map(|l| l.strip_prefix("tessera_http_connections "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no http_connections in {m}"))
+    }
+
+    #[test]
+    fn a_client_that_does_not_read_its_answers_is_cut_off() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr = start(dir.path(), |c| c.send_timeout = Duration::from_secs(1));
+        // Pipelined requests whose answers (tens of MB) fill the socket
+        // buffers: the server's writes wait for a reader that never comes.
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        let one = "GET /v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        s.write_all(one.repeat(2000).as_bytes()).expect("send");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(open_connections(addr), 2, "the stuck one and this one");
+        std::thread::sleep(Duration::from_secs(3));
+        assert_eq!(open_connections(addr), 1, "only this one");
+        drop(s);
     }
 
     #[test]
