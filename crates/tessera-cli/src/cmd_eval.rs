@@ -45,7 +45,7 @@ pub struct EvalArgs {
 pub fn run(a: EvalArgs, g: Global) -> Result<Outcome> {
     let gold = read_gold(&a.gold)?;
     for w in &gold.warnings {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     let start = Instant::now();
     let (dets, ran) = match &a.detections {
@@ -78,7 +78,7 @@ pub fn run(a: EvalArgs, g: Global) -> Result<Outcome> {
         EvalFormat::Json => writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&e)?)?,
     }
     if ran && !g.quiet {
-        eprintln!(
+        note!(
             "tessera ran on {} queries in {:.2} s ({:.1} ms per query)",
             gold.queries.len(),
             secs,

@@ -201,7 +201,7 @@ fn delete(dir: &Path, ids: Vec<String>, ignore_missing: bool, g: Global) -> Resu
         Err(tessera::index::Error::NotFound { ids: missing }) if ignore_missing => {
             let present: Vec<String> = ids.into_iter().filter(|i| !missing.contains(i)).collect();
             if !g.quiet {
-                eprintln!("not in the index (ignored): {}", missing.join(", "));
+                note!("not in the index (ignored): {}", missing.join(", "));
             }
             w.delete(&present)?
         }
@@ -209,7 +209,7 @@ fn delete(dir: &Path, ids: Vec<String>, ignore_missing: bool, g: Global) -> Resu
     };
     w.commit()?;
     if !g.quiet {
-        eprintln!(
+        note!(
             "deleted {n} documents; the index now holds {}",
             w.index().num_docs()
         );
@@ -224,7 +224,7 @@ fn compact(dir: &Path, g: Global) -> Result<Outcome> {
     w.compact()?;
     let after = w.index().stats();
     if !g.quiet {
-        eprintln!(
+        note!(
             "compacted in {:.2} s: {} segments -> {}, {} deleted documents dropped, {} -> {}",
             start.elapsed().as_secs_f64(),
             before.segments,
@@ -247,31 +247,31 @@ fn recover(dir: &Path, json: bool, g: Global) -> Result<Outcome> {
         return Ok(Outcome::Done);
     }
     if r.manifest_was_valid {
-        eprintln!(
+        note!(
             "{}: the MANIFEST reads fine; nothing to recover",
             dir.display()
         );
         return Ok(Outcome::Done);
     }
     if r.damaged_manifest_kept {
-        eprintln!(
+        note!(
             "the damaged MANIFEST was kept as {}",
             dir.join(tessera::index::DAMAGED_MANIFEST).display()
         );
     }
     for (name, why) in &r.quarantined {
-        eprintln!(
+        note!(
             "{name} failed verification and was moved to {}: {why}",
             dir.join(tessera::index::QUARANTINE).display()
         );
     }
     if r.superseded > 0 {
-        eprintln!(
+        note!(
             "{} documents were hidden because a newer segment holds the same id",
             r.superseded
         );
     }
-    eprintln!(
+    note!(
         "recovered {} segments ({} with deletion files) holding {} documents; generation {}",
         r.segments.len(),
         r.deletion_files.len(),

@@ -126,7 +126,7 @@ fn ensure_index(
         && dir.join(tessera::index::MANIFEST).exists()
     {
         if p.skipped > 0 && !g.quiet {
-            eprintln!(
+            note!(
                 "reusing {} ({} records were skipped when it was built)",
                 dir.display(),
                 p.skipped
@@ -178,37 +178,43 @@ pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
 }
 
 fn print_summary(s: &ScanSummary, out: &Path, secs: f64) {
-    eprintln!("scanned {} documents in {secs:.2} s", s.documents);
+    note!("scanned {} documents in {secs:.2} s", s.documents);
     if !s.resumed.is_empty() {
-        eprintln!("  resumed: {}", s.resumed.join(", "));
+        note!("  resumed: {}", s.resumed.join(", "));
     }
-    eprintln!(
+    note!(
         "  near-duplicate clusters: {} ({} documents)",
-        s.neardup_clusters, s.neardup_documents
+        s.neardup_clusters,
+        s.neardup_documents
     );
-    eprintln!(
+    note!(
         "  passage pairs: {} ({} syndicated copies aligned with their original); {} documents share a passage; {} candidate pairs aligned",
-        s.pairs, s.syndication_pairs, s.documents_with_reuse, s.candidates_aligned
+        s.pairs,
+        s.syndication_pairs,
+        s.documents_with_reuse,
+        s.candidates_aligned
     );
-    eprintln!(
+    note!(
         "  reuse clusters: {} ({} boilerplate)",
-        s.reuse_clusters, s.boilerplate_clusters
+        s.reuse_clusters,
+        s.boilerplate_clusters
     );
-    eprintln!(
+    note!(
         "  outlets: {}; copy graph edges: {}",
-        s.outlets, s.graph_edges
+        s.outlets,
+        s.graph_edges
     );
-    eprintln!("  spin patterns seen twice or more: {}", s.spin_patterns);
+    note!("  spin patterns seen twice or more: {}", s.spin_patterns);
     if s.spilled_runs > 0 {
-        eprintln!("  sorted runs spilled to disk: {}", s.spilled_runs);
+        note!("  sorted runs spilled to disk: {}", s.spilled_runs);
     }
     let stages: Vec<String> = s
         .seconds
         .iter()
         .map(|(k, v)| format!("{k} {v:.2} s"))
         .collect();
-    eprintln!("  stages: {}", stages.join(", "));
-    eprintln!(
+    note!("  stages: {}", stages.join(", "));
+    note!(
         "  written to {}: pairs, reuse_clusters, neardup_clusters, copy_graph, spin_patterns, spin_scores (.jsonl and .parquet), copy_graph.csv, copy_graph.graphml, summary.json",
         out.display()
     );
@@ -286,14 +292,18 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
     }
     if !g.quiet {
         if a.annotate {
-            eprintln!(
+            note!(
                 "annotated {} documents: {} near-duplicate clusters hold {} of them",
-                s.kept, s.clusters, s.clustered
+                s.kept,
+                s.clusters,
+                s.clustered
             );
         } else {
-            eprintln!(
+            note!(
                 "kept {} documents, dropped {} near-duplicate copies ({} clusters; each keeps its earliest document)",
-                s.kept, s.dropped, s.clusters
+                s.kept,
+                s.dropped,
+                s.clusters
             );
         }
     }

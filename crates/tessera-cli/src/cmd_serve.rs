@@ -37,7 +37,8 @@ pub struct ServeArgs {
     /// Traces running at once (default: twice the cores).
     #[arg(long, value_name = "N")]
     max_concurrent_traces: Option<usize>,
-    /// Largest article a trace accepts (the body limit applies to batches).
+    /// Largest article a trace accepts, pasted or indexed (`document_id`);
+    /// the body limit applies to batches.
     #[arg(long, default_value = "2MiB", value_parser = parse_size, value_name = "SIZE")]
     max_query: usize,
     /// Longest wait for a request's head, also between the requests of a
@@ -47,6 +48,10 @@ pub struct ServeArgs {
     /// Longest time to receive a request body (408).
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     body_timeout: Duration,
+    /// Longest an answer waits for the client to read it (then the
+    /// connection is closed).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    send_timeout: Duration,
     /// Connections served at once; more wait to be accepted (default: 1024,
     /// fewer when the open-file limit is low).
     #[arg(long, value_name = "N")]
@@ -88,6 +93,7 @@ pub fn run(a: ServeArgs, g: Global) -> Result<Outcome> {
     cfg.max_query_bytes = a.max_query;
     cfg.header_timeout = a.header_timeout;
     cfg.body_timeout = a.body_timeout;
+    cfg.send_timeout = a.send_timeout;
     if let Some(n) = a.max_connections {
         cfg.max_connections = n.max(1);
     }

@@ -278,7 +278,7 @@ fn trace_many(engine: &Engine, path: &Path, a: &TraceArgs, g: Global) -> Result<
     p.finish(a.output.out.as_deref())?;
     if !g.quiet {
         let secs = start.elapsed().as_secs_f64();
-        eprintln!(
+        note!(
             "traced {} articles in {:.2} s ({:.1} ms each on average), {passages} passages found",
             docs.len(),
             secs,
@@ -299,7 +299,7 @@ fn trace_many(engine: &Engine, path: &Path, a: &TraceArgs, g: Global) -> Result<
 
 fn report_skipped(skipped: &[Skipped]) {
     if !skipped.is_empty() {
-        eprintln!("skipped {} records:", skipped.len());
+        note!("skipped {} records:", skipped.len());
         let mut counts = std::collections::BTreeMap::new();
         for s in skipped {
             *counts
@@ -395,14 +395,14 @@ pub fn demo(a: DemoArgs, g: Global) -> Result<Outcome> {
         let report = tessera::demo::build_index(&a.data, &dir, &|n| bar.inc(n))?;
         bar.finish_and_clear();
         if !g.quiet {
-            eprintln!(
+            note!(
                 "demo index: 6 stand-in sources (the seed's own sentences with the spin undone, inside unrelated Reuters articles) \
                  among {} Reuters-21578 bodies, indexed in {:.2} s; {} Reuters items without a body were skipped",
                 report.added.saturating_sub(6),
                 start.elapsed().as_secs_f64(),
                 report.skipped
             );
-            eprintln!(
+            note!(
                 "the stand-ins are NOT the real sources of the seed article, which are not available\n"
             );
         }
@@ -421,7 +421,7 @@ pub fn demo(a: DemoArgs, g: Global) -> Result<Outcome> {
     p.print(&report, &seed, &source_text_fn(&engine))?;
     p.finish(a.output.out.as_deref())?;
     if !g.quiet {
-        eprintln!(
+        note!(
             "\ntraced in {:.1} ms against {} documents",
             took.as_secs_f64() * 1000.0,
             engine.index().num_docs()

@@ -39,7 +39,7 @@ pub fn ingest(
 /// Prints what an ingest did on standard error.
 pub fn print_report(r: &IngestReport, total_docs: u64, secs: f64) {
     let mb = r.text_bytes as f64 / 1e6;
-    eprintln!(
+    note!(
         "indexed {} documents ({} new, {} replaced), {:.1} MB of text in {:.2} s ({:.1} MB/s); the index now holds {} documents",
         r.added + r.replaced,
         r.added,
@@ -50,19 +50,19 @@ pub fn print_report(r: &IngestReport, total_docs: u64, secs: f64) {
         total_docs
     );
     if r.decoded_windows_1252 > 0 {
-        eprintln!(
+        note!(
             "{} documents were not UTF-8 and were decoded as Windows-1252",
             r.decoded_windows_1252
         );
     }
     if r.unreadable_dates > 0 {
-        eprintln!(
+        note!(
             "{} documents have a date that could not be read (ISO 8601 expected); they count as undated",
             r.unreadable_dates
         );
     }
     if r.skipped > 0 {
-        eprintln!("skipped {} of {} records:", r.skipped, r.records);
+        note!("skipped {} of {} records:", r.skipped, r.records);
         print_skipped(&r.skipped_records, &r.skipped_by_reason);
     }
 }
@@ -75,15 +75,15 @@ pub fn print_skipped(
     let mut kinds: Vec<(&String, &u64)> = counts.iter().collect();
     kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (kind, n) in kinds {
-        eprintln!("  {n} x {kind}");
+        note!("  {n} x {kind}");
         let examples = kept
             .iter()
             .filter(|s| tessera::ingest::reason_kind(&s.reason) == *kind);
         for s in examples.take(3) {
-            eprintln!("      e.g. {s}");
+            note!("      e.g. {s}");
         }
     }
     if kept.len() < counts.values().sum::<u64>() as usize {
-        eprintln!("  (--json lists the first {} skipped records)", kept.len());
+        note!("  (--json lists the first {} skipped records)", kept.len());
     }
 }

@@ -6,6 +6,16 @@
 //! usage error, 3 when a batch completed but skipped records (they are
 //! listed on standard error).
 
+/// A message on standard error. Unlike `eprintln!`, which panics when it
+/// cannot write, a closed or full stderr is ignored: the message is lost,
+/// the work and the exit status are not.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod cmd_eval;
 mod cmd_index;
@@ -99,7 +109,7 @@ fn main() -> ExitCode {
             .num_threads(n.max(1))
             .build_global()
     {
-        eprintln!("tessera: cannot set up {n} threads: {e}");
+        note!("tessera: cannot set up {n} threads: {e}");
         return ExitCode::FAILURE;
     }
     match cli.color {
@@ -134,9 +144,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let _ = std::io::stdout().flush();
-            eprintln!("tessera: error: {e}");
+            note!("tessera: error: {e}");
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                note!("  caused by: {cause}");
             }
             ExitCode::FAILURE
         }

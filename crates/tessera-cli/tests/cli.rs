@@ -929,6 +929,24 @@ fn eval_reads_and_writes_the_pan_2009_2011_layout() {
 /// (the reading end of the pipe is gone), so the first write fails with
 /// EPIPE every time. Every command exits quietly with status 0.
 #[test]
+fn messages_to_a_closed_standard_error_do_not_panic() {
+    // `tessera index add … 2>&1 | head -1`, or a supervisor that closed
+    // the pipe: the summary on stderr cannot be written, the work is done.
+    let t = T::new();
+    let c = corpus(&t);
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = t
+        .cmd()
+        .args(["index", "add", c.to_str().expect("path"), "--index", "idx"])
+        .stderr(writer)
+        .output()
+        .expect("run tessera");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    t.ok(&["index", "stats", "--index", "idx"]);
+}
+
+#[test]
 fn a_closed_pipe_ends_every_command_quietly() {
     let t = T::new();
     let c = corpus(&t);

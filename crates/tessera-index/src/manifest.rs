@@ -136,6 +136,24 @@ impl Manifest {
                 "format version of header and body differ",
             ));
         }
+        // Only plain file names of this folder: a reader must not open,
+        // and a commit must not remove, files elsewhere.
+        for s in &m.segments {
+            if crate::recover::segment_number(&s.name).is_none() {
+                return Err(Error::corrupt(
+                    &path,
+                    format!("{:?} is not a segment file name", s.name),
+                ));
+            }
+            if let Some(d) = &s.deletes
+                && crate::recover::deletion_number(d).is_none()
+            {
+                return Err(Error::corrupt(
+                    &path,
+                    format!("{d:?} is not a deletion file name"),
+                ));
+            }
+        }
         Ok(m)
     }
 
@@ -159,6 +177,41 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manifest_naming_files_outside_its_folder_is_corrupt() {
+        // A hostile manifest with valid checksums must not make a reader
+        // open, or a later commit remove, files elsewhere (`../other/…`).
+        let dir = tempfile::tempdir().expect("tempdir");
+        let entry = |name: &str, deletes: Option<&str>| SegmentEntry {
+            name: name.into(),
+            docs: 1,
+            bytes: 64,
+            crc32: 0,
+            deletes: deletes.map(str::to_string),
+            deleted: u32::from(deletes.is_some()),
+        };
+        let bad = [
+            entry("../other/seg-000001.tseg", None),
+            entry("/tmp/seg-000001.tseg", None),
+            entry("seg-000001.tseg", Some("../other/seg-000001.g000002.tdel")),
+            entry("MANIFEST", None),
+            entry("seg-000001.tseg", Some("seg-000001.tseg")),
+        ];
+        for e in bad {
+            let mut m = Manifest::new(IndexSettings::default());
+            m.segments.push(e.clone());
+            m.write(dir.path()).expect("write");
+            let err = Manifest::read(dir.path()).expect_err("outside names");
+            assert!(matches!(err, Error::Corrupt { .. }), "{e:?}: {err}");
+            assert!(err.to_string().contains("MANIFEST"), "{err}");
+        }
+        let mut m = Manifest::new(IndexSettings::default());
+        m.segments
+            .push(entry("seg-000001.tseg", Some("seg-000001.g000002.tdel")));
+        m.write(dir.path()).expect("write");
+        assert_eq!(Manifest::read(dir.path()).expect("plain names"), m);
+    }
 
     #[test]
     fn round_trip_and_damage() {

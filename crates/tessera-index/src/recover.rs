@@ -66,7 +66,7 @@ pub(crate) fn segment_files(dir: &Path) -> usize {
 }
 
 /// `seg-NNNNNN.tseg` → N.
-fn segment_number(name: &str) -> Option<u64> {
+pub(crate) fn segment_number(name: &str) -> Option<u64> {
     name.strip_prefix("seg-")?
         .strip_suffix(".tseg")?
         .parse()
@@ -74,7 +74,7 @@ fn segment_number(name: &str) -> Option<u64> {
 }
 
 /// `seg-NNNNNN.gGGGGGG.tdel` → (N, G).
-fn deletion_number(name: &str) -> Option<(u64, u64)> {
+pub(crate) fn deletion_number(name: &str) -> Option<(u64, u64)> {
     let rest = name.strip_prefix("seg-")?.strip_suffix(".tdel")?;
     let (seg, generation) = rest.split_once(".g")?;
     Some((seg.parse().ok()?, generation.parse().ok()?))

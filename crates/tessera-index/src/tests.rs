@@ -561,3 +561,71 @@ fn failpoints_are_compiled_out_of_ordinary_builds() {
         );
     }
 }
+
+/// Rewrites a committed segment with `mutate`, then recomputes its
+/// checksum and the manifest's record of it, as a hostile or careless tool
+/// would: only the structure can reveal the change.
+fn mutate_with_valid_checksums(dir: &Path, mutate: impl Fn(&mut [u8], &[(usize, usize)])) {
+    let mut m = Manifest::read(dir).expect("manifest");
+    let path = dir.join(&m.segments[0].name);
+    let mut b = std::fs::read(&path).expect("segment");
+    let foot = b.len() - 16 - (7 * 16 + 8);
+    let sections: Vec<(usize, usize)> = (0..7)
+        .map(|k| {
+            let at = foot + k * 16;
+            let word =
+                |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8")) as usize;
+            (word(at), word(at + 8))
+        })
+        .collect();
+    mutate(&mut b, &sections);
+    let t = b.len() - 16;
+    let crc = crc32fast::hash(&b[..t]);
+    b[t..t + 4].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&path, &b).expect("write segment");
+    m.segments[0].crc32 = crc;
+    m.write(dir).expect("manifest");
+}
+
+#[test]
+fn a_segment_mutated_behind_a_recomputed_checksum_is_corrupt() {
+    fn swap(b: &mut [u8], (off, len): (usize, usize), rec: usize) {
+        assert!(len >= 2 * rec, "two records to swap");
+        let (x, y) = b[off..off + 2 * rec].split_at_mut(rec);
+        x.swap_with_slice(y);
+    }
+    type Mutation = fn(&mut [u8], &[(usize, usize)]);
+    let cases: [(&str, Mutation); 4] = [
+        ("id order", |b, s| swap(b, s[3], 4)),
+        ("fingerprint", |b, s| swap(b, s[4], 16)),
+        ("vocabulary", |b, s| swap(b, s[6], 12)),
+        ("postings", |b, s| {
+            // A first posting that points past the last document.
+            let first_dict = s[4].0;
+            let off = u32::from_le_bytes(b[first_dict + 8..first_dict + 12].try_into().expect("4"));
+            b[s[5].0 + off as usize] = 0x7f;
+        }),
+    ];
+    for (what, mutation) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut w = writer(dir.path(), WriterOptions::default());
+        add(&mut w, "b", LONG);
+        add(
+            &mut w,
+            "a",
+            "Kerry met Putin in Moscow on Thursday for four hours of talks",
+        );
+        add(
+            &mut w,
+            "c",
+            "oil prices rose sharply in London and New York on Tuesday",
+        );
+        w.commit().expect("commit");
+        drop(w);
+        Index::open(dir.path()).expect("intact");
+        mutate_with_valid_checksums(dir.path(), mutation);
+        let e = Index::open(dir.path()).expect_err(what);
+        assert!(matches!(e, Error::Corrupt { .. }), "{what}: {e}");
+        assert!(e.to_string().contains("seg-000001.tseg"), "{what}: {e}");
+    }
+}

@@ -374,6 +374,29 @@ fn trace_request(bytes: &[u8], max_query: usize) -> Result<TraceRequest, ApiErro
     Ok(req)
 }
 
+/// The query limit bounds the work of one trace, so an indexed document
+/// larger than it is refused as a pasted article would be. An unknown id
+/// passes here and gets its 404 from the trace.
+fn query_size_of_document(st: &AppState, id: &str) -> Result<(), ApiError> {
+    let engine = st.engine();
+    let index = engine.index();
+    let Some(addr) = index.find(id) else {
+        return Ok(());
+    };
+    let bytes = index.doc_sizes(addr).1 as usize;
+    let max_query = st.cfg.max_query_bytes;
+    if bytes > max_query {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "query_too_large",
+            format!(
+                "document {id:?} is {bytes} bytes long; the server traces articles of at most {max_query} bytes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Keeps `traces_in_flight` true: decremented when the work itself ends,
 /// not when the request gives up on it.
 struct InFlight(prometheus_client::metrics::gauge::Gauge);
@@ -398,6 +421,9 @@ fn timeout_error(timeout: std::time::Duration) -> ApiError {
 async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceReport>, ApiError> {
     let bytes = read_body(&st, body).await?;
     let req = trace_request(&bytes, st.cfg.max_query_bytes)?;
+    if let Some(id) = &req.document_id {
+        query_size_of_document(&st, id)?;
+    }
     let timeout = st.cfg.request_timeout;
     let started = Instant::now();
     let deadline = started + timeout;

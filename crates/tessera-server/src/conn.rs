@@ -7,7 +7,9 @@
 //! hyper-util are already in the tree through axum.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -43,6 +45,7 @@ fn open_file_limit() -> Option<usize> {
 #[derive(Debug, Clone)]
 pub(crate) struct Limits {
     pub(crate) header_timeout: Duration,
+    pub(crate) send_timeout: Duration,
     pub(crate) max_connections: usize,
     /// How long a shutdown waits for requests in progress.
     pub(crate) grace: Duration,
@@ -52,6 +55,7 @@ impl Limits {
     pub(crate) fn of(cfg: &Config) -> Limits {
         Limits {
             header_timeout: cfg.header_timeout,
+            send_timeout: cfg.send_timeout,
             max_connections: cfg.max_connections.max(1),
             grace: cfg.request_timeout.max(cfg.body_timeout) + Duration::from_secs(1),
         }
@@ -98,6 +102,7 @@ pub(crate) async fn accept_loop(
         let service = TowerToHyperService::new(app.clone());
         let mut stop = stop_rx.clone();
         let header_timeout = limits.header_timeout;
+        let send_timeout = limits.send_timeout;
         let open = metrics.connections.clone();
         open.inc();
         tokio::spawn(async move {
@@ -106,8 +111,13 @@ pub(crate) async fn accept_loop(
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
+                // A client that shuts its sending side down after the
+                // request (`nc -N`, some HTTP/1.0 clients) still gets the
+                // answer; the connection closes once it is written.
+                .half_close(true)
                 .keep_alive(true);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let io = SendDeadline::new(stream, send_timeout);
+            let conn = builder.serve_connection(TokioIo::new(io), service);
             tokio::pin!(conn);
             let result = tokio::select! {
                 r = conn.as_mut() => r,
@@ -130,5 +140,95 @@ pub(crate) async fn accept_loop(
         .is_err()
     {
         tracing::warn!("connections still open at shutdown were dropped");
+    }
+}
+
+/// A connection whose writes fail (and so close it) once they have waited
+/// `limit` for the client to read: a client that sends requests and never
+/// reads the answers would otherwise hold its connection, and the task
+/// serving it, for ever. The header timeout only bounds reading.
+struct SendDeadline<T> {
+    inner: T,
+    limit: Duration,
+    waiting: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> SendDeadline<T> {
+    fn new(inner: T, limit: Duration) -> Self {
+        SendDeadline {
+            inner,
+            limit,
+            waiting: None,
+        }
+    }
+
+    /// Maps a write's poll: the clock starts at the first `Pending` and
+    /// stops at the next progress.
+    fn deadline<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<std::io::Result<R>>,
+    ) -> Poll<std::io::Result<R>> {
+        if poll.is_ready() {
+            self.waiting = None;
+            return poll;
+        }
+        let limit = self.limit;
+        let sleep = self
+            .waiting
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client did not read the answer in time",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for SendDeadline<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for SendDeadline<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.deadline(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.deadline(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        this.deadline(cx, poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }

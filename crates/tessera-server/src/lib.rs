@@ -23,8 +23,9 @@
 //! Limits: request body size, query size, request timeout (the trace
 //! itself stops at its deadline), concurrent traces, open connections,
 //! time to send the request head (also the idle time of a kept-alive
-//! connection) and the body. Writes need a JSON Lines or JSON content type
-//! and are refused when they come from another origin. Errors
+//! connection) and the body, time for the client to read an answer.
+//! Writes need a JSON Lines or JSON content type and are refused when they
+//! come from another origin. Errors
 //! are JSON objects `{"error": {"code": …, "message": …}}` with the matching
 //! status code. The bearer token, when set, is compared in constant time and
 //! never logged.
@@ -72,9 +73,13 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Longest time to receive a request body (then 408).
     pub body_timeout: Duration,
+    /// Longest an answer waits for the client to read it (then the
+    /// connection is closed).
+    pub send_timeout: Duration,
     /// Connections served at once; further ones wait in the listen queue.
     pub max_connections: usize,
-    /// Largest article `POST /v1/trace` accepts, in bytes of text (413).
+    /// Largest article `POST /v1/trace` accepts, in bytes of text (413),
+    /// pasted or indexed (`document_id`).
     pub max_query_bytes: usize,
     /// How often the index directory is checked for commits of other
     /// processes.
@@ -84,6 +89,7 @@ pub struct Config {
 impl Config {
     /// Defaults for an index directory: 127.0.0.1:7878, 16 MiB bodies, 2 MiB
     /// queries, 30 s per request, 10 s for a request head, 30 s for a body,
+    /// 30 s for the client to read an answer,
     /// twice as many concurrent traces as cores, 1024 connections (fewer
     /// when the open-file limit is low), a refresh every second.
     pub fn new(index: PathBuf) -> Config {
@@ -99,6 +105,7 @@ impl Config {
             shutdown_after: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(30),
             max_connections: conn::default_max_connections(),
             max_query_bytes: 2 << 20,
             refresh_interval: Duration::from_secs(1),
@@ -264,6 +271,108 @@ async fn shutdown_signal(after: Option<Duration>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server on 127.0.0.1 over a new index, stopping by itself.
+    fn start(dir: &std::path::Path, tune: impl FnOnce(&mut Config)) -> SocketAddr {
+        let mut cfg = Config::new(dir.join("index"));
+        cfg.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        cfg.shutdown_after = Some(Duration::from_secs(30));
+        tune(&mut cfg);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            let _ = rt.block_on(serve(cfg, |a| {
+                let _ = tx.send(a);
+            }));
+        });
+        rx.recv_timeout(Duration::from_secs(30)).expect("listening")
+    }
+
+    /// Sends `request` on a new connection, shuts the sending side down
+    /// and returns the whole answer.
+    fn exchange(addr: SocketAddr, request: &str) -> String {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s.write_all(request.as_bytes()).expect("send");
+        s.shutdown(std::net::Shutdown::Write).expect("half-close");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    }
+
+    fn post(path: &str, content_type: &str, body: &str) -> String {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[test]
+    fn a_client_that_closes_its_sending_side_still_gets_its_answer() {
+        // `printf 'POST …' | nc -N`, and HTTP/1.0 clients, send the request
+        // and then shut their side down while they wait. A write takes a
+        // while (a commit): the end of the input arrives before the answer
+        // is ready.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr = start(dir.path(), |_| {});
+        let body = r#"{"id": "a", "text": "Kerry met Putin in Moscow on Thursday."}"#;
+        let answer = exchange(addr, &post("/v1/documents", "application/x-ndjson", body));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    }
+
+    /// The `http_connections` gauge of `/metrics`.
+    fn open_connections(addr: SocketAddr) -> u64 {
+        let m = exchange(addr, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        m.lines()
+            .find_map(|l| l.strip_prefix("tessera_http_connections "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no http_connections in {m}"))
+    }
+
+    #[test]
+    fn a_client_that_does_not_read_its_answers_is_cut_off() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr = start(dir.path(), |c| c.send_timeout = Duration::from_secs(1));
+        // Pipelined requests whose answers (tens of MB) fill the socket
+        // buffers: the server's writes wait for a reader that never comes.
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        let one = "GET /v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        s.write_all(one.repeat(2000).as_bytes()).expect("send");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(open_connections(addr), 2, "the stuck one and this one");
+        std::thread::sleep(Duration::from_secs(3));
+        assert_eq!(open_connections(addr), 1, "only this one");
+        drop(s);
+    }
+
+    #[test]
+    fn the_query_limit_applies_to_traces_by_document_id_too() {
+        // The limit bounds the work of one trace; an indexed document
+        // larger than it is refused the same way as a pasted one.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr = start(dir.path(), |c| c.max_query_bytes = 100);
+        let long = "Kerry met Putin in Moscow on Thursday for talks. ".repeat(5);
+        let docs = format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "long", "text": long}),
+            serde_json::json!({"id": "short", "text": "Kerry met Putin in Moscow."})
+        );
+        let added = exchange(addr, &post("/v1/documents", "application/x-ndjson", &docs));
+        assert!(added.starts_with("HTTP/1.1 200"), "{added}");
+        let by_id = |id: &str| {
+            let body = serde_json::json!({ "document_id": id }).to_string();
+            exchange(addr, &post("/v1/trace", "application/json", &body))
+        };
+        let refused = by_id("long");
+        assert!(refused.starts_with("HTTP/1.1 413"), "{refused}");
+        assert!(refused.contains("query_too_large"), "{refused}");
+        assert!(by_id("short").starts_with("HTTP/1.1 200"));
+        assert!(by_id("missing").starts_with("HTTP/1.1 404"));
+    }
 
     #[test]
     fn a_server_beyond_loopback_without_a_token_is_warned_about() {
