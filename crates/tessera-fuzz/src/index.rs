@@ -129,7 +129,7 @@ fn read_everything(dir: &Path) {
     drop(index);
     if let (Some(id), Ok(c)) = (first, Collection::open(dir)) {
         let _ = c.trace_id(&id);
-        let _ = c.trace_text("q", None, "Kerry met Putin in Moscow on Thursday.");
+        let _ = c.trace_text("q", None, "Kerry met Putin in Moscow on Thursday.", None);
     }
 }
 
