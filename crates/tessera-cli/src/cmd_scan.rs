@@ -14,7 +14,29 @@ use crate::args::{InputArgs, TuningArgs, parse_size};
 use crate::progress::Bars;
 use crate::{Global, Outcome};
 
-/// Settings shared by `scan` and `dedup`.
+/// Settings of the near-duplicate search: all of `dedup`'s, part of `scan`'s.
+#[derive(Debug, Args)]
+pub struct NearDupOptions {
+    /// Least Jaccard similarity of word 5-gram sets for near-duplicates.
+    #[arg(long, default_value_t = ScanConfig::default().neardup_jaccard)]
+    neardup_jaccard: f64,
+    /// Memory for sorting before sorted runs are spilled to disk.
+    #[arg(long, default_value = "512MiB", value_parser = parse_size, value_name = "SIZE")]
+    memory: usize,
+}
+
+impl NearDupOptions {
+    fn config(&self) -> ScanConfig {
+        ScanConfig {
+            neardup_jaccard: self.neardup_jaccard,
+            memory_budget: self.memory,
+            ..ScanConfig::default()
+        }
+        .validated()
+    }
+}
+
+/// Settings of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanOptions {
     /// Bigrams in more documents than this are not used to pair documents.
@@ -26,15 +48,11 @@ pub struct ScanOptions {
     /// Most candidate sources aligned per document.
     #[arg(long, default_value_t = ScanConfig::default().trace.max_candidates)]
     max_candidates: usize,
-    /// Least Jaccard similarity of word 5-gram sets for near-duplicates.
-    #[arg(long, default_value_t = ScanConfig::default().neardup_jaccard)]
-    neardup_jaccard: f64,
     /// Least number of documents of a reported reuse cluster.
     #[arg(long, default_value_t = ScanConfig::default().min_cluster_size)]
     min_cluster_size: usize,
-    /// Memory for sorting before sorted runs are spilled to disk.
-    #[arg(long, default_value = "512MiB", value_parser = parse_size, value_name = "SIZE")]
-    memory: usize,
+    #[command(flatten)]
+    neardup: NearDupOptions,
     #[command(flatten)]
     tuning: TuningArgs,
 }
@@ -44,10 +62,8 @@ impl ScanOptions {
     /// (the candidate search has its own options).
     fn config(&self) -> Result<ScanConfig> {
         let mut cfg = ScanConfig {
-            neardup_jaccard: self.neardup_jaccard,
             min_cluster_size: self.min_cluster_size,
-            memory_budget: self.memory,
-            ..ScanConfig::default()
+            ..self.neardup.config()
         };
         cfg.trace.align = self.tuning.config()?.align;
         cfg.trace.min_df_cap = self.max_df;
@@ -242,13 +258,13 @@ pub struct DedupArgs {
     #[arg(long)]
     strict: bool,
     #[command(flatten)]
-    options: ScanOptions,
+    options: NearDupOptions,
     #[command(flatten)]
     input: InputArgs,
 }
 
 pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
-    let cfg = a.options.config()?;
+    let cfg = a.options.config();
     let tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
     let mut skipped = 0;
     let index_dir = match &a.index {
@@ -260,10 +276,12 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
                 IndexSettings::default(),
                 WriterOptions::default(),
             )?;
+            let start = Instant::now();
             let report =
                 crate::ingest::ingest(&mut w, &a.inputs, &a.input.options(), a.strict, g.quiet)?;
             if report.skipped > 0 && !g.quiet {
-                crate::ingest::print_report(&report, w.index().num_docs(), 0.0);
+                let secs = start.elapsed().as_secs_f64();
+                crate::ingest::print_report(&report, w.index().num_docs(), secs);
             }
             skipped = report.skipped;
             dir

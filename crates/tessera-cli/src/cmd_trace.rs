@@ -11,6 +11,7 @@ use tessera::ingest::{IngestOptions, Item, Skipped, expand_inputs, read_input};
 use tessera::report::TraceReport;
 use tessera::{Engine, Query, Weights, align_pair};
 
+use crate::ColorWhen;
 use crate::args::{IndexArg, InputArgs, TuningArgs};
 use crate::{Global, Outcome, progress, render};
 
@@ -37,6 +38,11 @@ pub struct OutputArgs {
     /// Show whole passages in the text report (default: at most 12 lines each).
     #[arg(long)]
     full: bool,
+    /// When to colour the text report (`auto`: on a terminal, unless
+    /// `NO_COLOR` is set). Without colour, edits are marked in brackets:
+    /// `[substituted]`, `{+inserted+}`, `[-deleted-]`.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
 }
 
 #[derive(Debug, Args)]
@@ -49,7 +55,7 @@ pub struct TraceArgs {
     /// Trace the indexed document with this id (it is excluded from its own sources).
     #[arg(long, conflicts_with_all = ["article", "jsonl"])]
     id: Option<String>,
-    /// Trace every article of a JSON Lines file (its `id` becomes `query_id`; an indexed document with the same id is excluded from its sources).
+    /// Trace every article of a JSON Lines (or Parquet) file (its `id` becomes `query_id`; an indexed document with the same id is excluded from its sources).
     #[arg(long, value_name = "FILE", conflicts_with = "article")]
     jsonl: Option<PathBuf>,
     /// The query id reported for ARTICLE (default: its file name, or "stdin").
@@ -101,6 +107,16 @@ pub fn read_article(path: &Path, opts: &IngestOptions) -> Result<Document> {
         Ok(())
     })?;
     if let Some(s) = skipped {
+        use tessera::ingest::InputFormat::{Jsonl, Parquet};
+        let format = opts
+            .format
+            .or_else(|| f.path.as_deref().and_then(tessera::ingest::format_of));
+        if matches!(format, Some(Jsonl | Parquet)) {
+            bail!(
+                "{s}\n(ARTICLE is one article; to trace every record of a JSON Lines or Parquet file, use --jsonl {})",
+                f.display()
+            );
+        }
         bail!("{s}");
     }
     match docs.len() {
@@ -139,6 +155,7 @@ impl Printer<'_> {
                     source_text,
                     render::width(),
                     (!self.full).then_some(12),
+                    self.color == anstream::ColorChoice::Never,
                 )?;
                 if self.many {
                     writeln!(buf)?;
@@ -196,7 +213,11 @@ fn printer<'a>(o: &OutputArgs, many: bool) -> Printer<'a> {
         full: o.full,
         pan: Vec::new(),
         many,
-        color: anstream::AutoStream::choice(&std::io::stdout()),
+        color: match o.color {
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+            ColorWhen::Auto => anstream::AutoStream::choice(&std::io::stdout()),
+        },
     }
 }
 

@@ -53,13 +53,11 @@ struct Cli {
     /// corpora known to hold empty or broken records.
     #[arg(long, global = true, env = "TESSERA_ALLOW_SKIPPED", value_parser = clap::builder::FalseyValueParser::new())]
     allow_skipped: bool,
-    /// When to colour the terminal report.
-    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
-    color: ColorWhen,
     #[command(subcommand)]
     cmd: Cmd,
 }
 
+/// When to colour the text report of `trace`, `align` and `demo`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
     Auto,
@@ -92,7 +90,6 @@ enum Cmd {
 #[derive(Debug, Clone, Copy)]
 pub struct Global {
     pub quiet: bool,
-    pub color: ColorWhen,
 }
 
 /// A command's outcome: success, or success with skipped records.
@@ -112,15 +109,7 @@ fn main() -> ExitCode {
         note!("tessera: cannot set up {n} threads: {e}");
         return ExitCode::FAILURE;
     }
-    match cli.color {
-        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
-        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
-        ColorWhen::Auto => {}
-    }
-    let g = Global {
-        quiet: cli.quiet,
-        color: cli.color,
-    };
+    let g = Global { quiet: cli.quiet };
     let result = match cli.cmd {
         Cmd::Index(c) => cmd_index::run(c, g),
         Cmd::Trace(a) => cmd_trace::trace(a, g),
@@ -144,9 +133,16 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let _ = std::io::stdout().flush();
-            note!("tessera: error: {e}");
+            let mut said = e.to_string();
+            note!("tessera: error: {said}");
+            // A cause that the message already quotes (an I/O error under
+            // the file it concerns) is not said twice.
             for cause in e.chain().skip(1) {
-                note!("  caused by: {cause}");
+                let cause = cause.to_string();
+                if !said.contains(&cause) {
+                    note!("  caused by: {cause}");
+                    said = cause;
+                }
             }
             ExitCode::FAILURE
         }

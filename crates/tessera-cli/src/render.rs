@@ -61,10 +61,40 @@ fn paint(out: &mut dyn Write, style: Style, text: &str) -> io::Result<()> {
     write!(out, "{style}{text}{style:#}")
 }
 
-/// A styled character sequence with whitespace collapsed.
-fn styled(text: &str, offset: u64, marks: &[(u64, u64, Style)]) -> Vec<(char, Style)> {
+/// Brackets marking an edit when there is no colour to show it.
+fn brackets(style: Style) -> Option<(&'static str, &'static str)> {
+    if style == sub_style() {
+        Some(("[", "]"))
+    } else if style == ins_style() {
+        Some(("{+", "+}"))
+    } else if style == del_style() {
+        Some(("[-", "-]"))
+    } else {
+        None
+    }
+}
+
+/// A styled character sequence with whitespace collapsed. With `plain`
+/// (no colour), each marked range is also enclosed in its brackets, so the
+/// edits stay visible in a file or a pipe.
+fn styled(text: &str, offset: u64, marks: &[(u64, u64, Style)], plain: bool) -> Vec<(char, Style)> {
     let mut out: Vec<(char, Style)> = Vec::with_capacity(text.len());
     let mut last_space = true;
+    // The mark the last visible character was in.
+    let mut open: Option<usize> = None;
+    let close = |out: &mut Vec<(char, Style)>, m: usize| {
+        let style = marks[m].2;
+        if let Some((_, b)) = brackets(style) {
+            let space = out.last().is_some_and(|(c, _)| *c == ' ');
+            if space {
+                out.pop();
+            }
+            out.extend(b.chars().map(|c| (c, style)));
+            if space {
+                out.push((' ', Style::new()));
+            }
+        }
+    };
     for (k, c) in text.chars().enumerate() {
         let pos = offset + k as u64;
         if c.is_whitespace() {
@@ -75,14 +105,26 @@ fn styled(text: &str, offset: u64, marks: &[(u64, u64, Style)]) -> Vec<(char, St
             continue;
         }
         last_space = false;
-        let style = marks
-            .iter()
-            .find(|(a, b, _)| *a <= pos && pos < *b)
-            .map_or(Style::new(), |m| m.2);
+        let mark = marks.iter().position(|(a, b, _)| *a <= pos && pos < *b);
+        if plain && mark != open {
+            if let Some(m) = open {
+                close(&mut out, m);
+            }
+            if let Some(m) = mark
+                && let Some((a, _)) = brackets(marks[m].2)
+            {
+                out.extend(a.chars().map(|c| (c, marks[m].2)));
+            }
+            open = mark;
+        }
+        let style = mark.map_or(Style::new(), |m| marks[m].2);
         out.push((c, style));
     }
     while out.last().is_some_and(|(c, _)| *c == ' ') {
         out.pop();
+    }
+    if plain && let Some(m) = open {
+        close(&mut out, m);
     }
     out
 }
@@ -187,6 +229,7 @@ pub fn report(
     source_text: &dyn Fn(&str) -> Option<String>,
     width: usize,
     max_lines: Option<usize>,
+    plain: bool,
 ) -> io::Result<()> {
     let page = Page {
         r,
@@ -194,6 +237,7 @@ pub fn report(
         source_text,
         width,
         max_lines,
+        plain,
     };
     page.heading(out)?;
     if r.passages.is_empty() {
@@ -219,6 +263,8 @@ struct Page<'a> {
     source_text: &'a dyn Fn(&str) -> Option<String>,
     width: usize,
     max_lines: Option<usize>,
+    /// No colour: edits are marked with brackets instead.
+    plain: bool,
 }
 
 impl Page<'_> {
@@ -386,8 +432,8 @@ impl Page<'_> {
         let stext = (self.source_text)(&p.source_id)
             .map(|t| slice_chars(&t, p.source_offset, p.source_length))
             .unwrap_or_default();
-        let left = wrap(&styled(&qtext, p.query_offset, &qmarks), colw);
-        let right = wrap(&styled(&stext, p.source_offset, &smarks), colw);
+        let left = wrap(&styled(&qtext, p.query_offset, &qmarks, self.plain), colw);
+        let right = wrap(&styled(&stext, p.source_offset, &smarks, self.plain), colw);
         let rows = left.len().max(right.len());
         let shown = self.max_lines.map_or(rows, |m| rows.min(m));
         let rule = "─".repeat(colw + 2);
@@ -537,7 +583,12 @@ mod tests {
 
     #[test]
     fn wrapping_respects_width_and_words() {
-        let chars = styled("alpha beta\n gamma   delta epsilonepsilonepsilon", 0, &[]);
+        let chars = styled(
+            "alpha beta\n gamma   delta epsilonepsilonepsilon",
+            0,
+            &[],
+            true,
+        );
         let lines = wrap(&chars, 12);
         let text: Vec<String> = lines
             .iter()
@@ -550,7 +601,7 @@ mod tests {
                 .iter()
                 .all(|l| l.iter().map(|(c, _)| c.width().unwrap_or(0)).sum::<usize>() <= 12)
         );
-        let cjk = styled("中文字符中文字符中文字符", 0, &[]);
+        let cjk = styled("中文字符中文字符中文字符", 0, &[], false);
         assert!(
             wrap(&cjk, 10).iter().all(|l| l
                 .iter()
@@ -562,12 +613,35 @@ mod tests {
 
     #[test]
     fn marks_follow_offsets() {
-        let chars = styled("the US said", 100, &[(104, 106, sub_style())]);
+        let chars = styled("the US said", 100, &[(104, 106, sub_style())], false);
         let marked: String = chars
             .iter()
             .filter(|(_, s)| *s == sub_style())
             .map(|(c, _)| *c)
             .collect();
         assert_eq!(marked, "US");
+    }
+
+    #[test]
+    fn without_colour_edits_are_bracketed() {
+        let text: fn(&[(char, Style)]) -> String = |v| v.iter().map(|(c, _)| *c).collect();
+        // "Russian Federation" substituted (a range holding a space),
+        // "swiftly" inserted, at the end "today" inserted.
+        let marks = [
+            (4, 22, sub_style()),
+            (29, 36, ins_style()),
+            (46, 51, ins_style()),
+        ];
+        let s = "the Russian Federation said  swiftly it would today";
+        assert_eq!(
+            text(&styled(s, 0, &marks, true)),
+            "the [Russian Federation] said {+swiftly+} it would {+today+}"
+        );
+        assert_eq!(
+            text(&styled(s, 0, &marks, false)),
+            "the Russian Federation said swiftly it would today"
+        );
+        let del = [(0, 3, del_style())];
+        assert_eq!(text(&styled("old news", 0, &del, true)), "[-old-] news");
     }
 }

@@ -152,6 +152,24 @@ fn trace_reports_spun_passage_in_every_format() {
 
     let text = t.ok(&["trace", "article.txt", "--index", "idx"]);
     assert!(text.contains("Russia -> Russian Federation"), "{text}");
+    // Not a terminal, so no colour: the edit is marked in both columns.
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(
+        text.contains("[Russian") && text.contains("[Russia]"),
+        "{text}"
+    );
+    let coloured = t.ok(&[
+        "trace",
+        "article.txt",
+        "--index",
+        "idx",
+        "--color",
+        "always",
+    ]);
+    assert!(
+        coloured.contains('\u{1b}') && !coloured.contains("[Russia]"),
+        "{coloured}"
+    );
     assert!(text.contains("also in: copy-2"), "{text}");
     assert!(text.contains("Original remainder"), "{text}");
 
@@ -402,7 +420,9 @@ fn missing_and_unreadable_inputs_are_named() {
     let t = T::new();
     let out = t.run(&["index", "add", "nowhere.jsonl", "--index", "idx"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nowhere.jsonl"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("nowhere.jsonl"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "said once: {err}");
     t.write("in/good.txt", WIRE);
     std::os::unix::fs::symlink(t.path("in/vanished.txt"), t.path("in/link.txt")).expect("symlink");
     let out = t.run(&["index", "add", "in", "--index", "idx"]);
@@ -1124,4 +1144,70 @@ fn top_level_help_describes_the_whole_tool() {
     ] {
         assert!(first.contains(word), "{word:?} missing from {first:?}");
     }
+}
+
+#[test]
+fn options_are_offered_only_where_they_act() {
+    let t = T::new();
+    for cmd in ["trace", "align", "demo"] {
+        assert!(t.ok(&[cmd, "--help"]).contains("--color"), "{cmd}");
+    }
+    for cmd in [
+        &["index", "add"][..],
+        &["scan"],
+        &["dedup"],
+        &["serve"],
+        &["eval"],
+    ] {
+        let help = t.ok(&[cmd, &["--help"]].concat());
+        assert!(!help.contains("--color"), "{cmd:?} offers --color");
+    }
+    let out = t.run(&["scan", "x", "--out", "o", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let dedup = t.ok(&["dedup", "--help"]);
+    for scan_only in [
+        "--max-df",
+        "--min-shared",
+        "--max-candidates",
+        "--min-cluster-size",
+        "--set",
+    ] {
+        assert!(!dedup.contains(scan_only), "dedup offers {scan_only}");
+    }
+    for own in ["--neardup-jaccard", "--memory", "--annotate"] {
+        assert!(dedup.contains(own), "dedup lacks {own}");
+    }
+    let scan = t.ok(&["scan", "--help"]);
+    for opt in ["--max-df", "--neardup-jaccard", "--memory", "--set"] {
+        assert!(scan.contains(opt), "scan lacks {opt}");
+    }
+}
+
+#[test]
+fn tracing_a_json_lines_file_as_one_article_suggests_jsonl() {
+    let t = T::new();
+    let c = corpus(&t);
+    t.ok(&["index", "add", c.to_str().expect("path"), "--index", "idx"]);
+    t.write(
+        "queries.jsonl",
+        "{\"id\": \"q1\", \"text\": \"\"}\n{\"id\": \"q2\", \"text\": \"Some text.\"}\n",
+    );
+    let out = t.run(&["trace", "queries.jsonl", "--index", "idx"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--jsonl queries.jsonl"), "{err}");
+}
+
+#[test]
+fn dedup_times_its_indexing() {
+    let t = T::new();
+    let c = corpus(&t);
+    let mut body = std::fs::read_to_string(&c).expect("corpus");
+    body.push_str("{\"id\": \"empty\", \"text\": \"\"}\n");
+    t.write("corpus.jsonl", body);
+    let out = t.run(&["dedup", "corpus.jsonl", "--out", "kept.jsonl"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("indexed 3 documents"), "{err}");
+    assert!(!err.contains("in 0.00 s (0.0 MB/s)"), "{err}");
 }

@@ -59,11 +59,11 @@ impl Harness {
         self.tmp.path().join(name)
     }
 
-    /// A `tessera` command (quiet, no colour) running in the temporary
+    /// A `tessera` command (quiet) running in the temporary
     /// directory, untouched by the caller's `TESSERA_*` variables.
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
-        c.args(["--quiet", "--color", "never"])
+        c.args(["--quiet"])
             .args(args)
             .current_dir(self.tmp.path())
             .env_remove("TESSERA_FAILPOINT")
