@@ -34,9 +34,10 @@ pub fn ingest_options(
         Some("jsonl") => Some(InputFormat::Jsonl),
         Some("txt") | Some("text") => Some(InputFormat::Text),
         Some("html") => Some(InputFormat::Html),
+        Some("parquet") => Some(InputFormat::Parquet),
         Some(other) => {
             return Err(PyValueError::new_err(format!(
-                "unknown input format {other:?} (known: jsonl, txt, html)"
+                "unknown input format {other:?} (known: jsonl, txt, html, parquet)"
             )));
         }
     };

@@ -129,3 +129,67 @@ def test_dedup_is_the_cli_dedup(tmp_path: Path, cli: Path) -> None:
     kept = tessera.dedup(read_jsonl(path), progress=False)
     assert kept.num_rows < len(read_jsonl(path))
     assert not any(str(i).startswith("copy-") for i in kept.column("id").to_pylist())
+
+
+def test_parquet_input_is_read_like_json_lines(tmp_path: Path, cli: Path,
+                                              reuse_dev: Path) -> None:
+    """A data engineer's Parquet (a file, or Spark's folder of part files
+    with its markers) gives the CLI the same documents as the same records
+    in JSON Lines: index add, dedup and trace --jsonl alike."""
+    import datetime
+
+    import pyarrow as pa
+
+    rows = read_jsonl(DATA / "reuters21578" / "reuters21578.jsonl", 400)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table, tmp_path / "feed.parquet", row_group_size=150)
+    parts = tmp_path / "spark-out"
+    parts.mkdir()
+    pq.write_table(table.slice(0, 250), parts / "part-00000-x.snappy.parquet")
+    pq.write_table(table.slice(250), parts / "part-00001-x.snappy.parquet")
+    (parts / "_SUCCESS").write_bytes(b"")
+    (parts / ".part-00000-x.snappy.parquet.crc").write_bytes(b"crc")
+
+    def stats(*inputs: Path) -> dict[str, Any]:
+        idx = tmp_path / f"idx-{len(list(tmp_path.iterdir()))}"
+        run_cli(cli, "index", "add", *map(str, inputs), "--index", str(idx), ok=(0, 3))
+        out: dict[str, Any] = json.loads(run_cli(cli, "index", "stats", "--index", str(idx),
+                                                 "--json"))
+        return out
+
+    from_jsonl = stats(feed)
+    assert from_jsonl["documents"] > 300
+    assert stats(tmp_path / "feed.parquet")["documents"] == from_jsonl["documents"]
+    assert stats(parts)["documents"] == from_jsonl["documents"]
+
+    def dedup(path: Path) -> list[str]:
+        out = tmp_path / f"dedup-{path.stem}.jsonl"
+        run_cli(cli, "dedup", str(path), "--out", str(out), ok=(0, 3))
+        return [str(r["id"]) for r in read_jsonl(out)]
+
+    assert dedup(tmp_path / "feed.parquet") == dedup(feed)
+
+    # Queries with a real timestamp column (time zone UTC, as pandas and
+    # Spark write it): dated like their JSON Lines twins.
+    queries = read_jsonl(reuse_dev / "queries.jsonl", 30)
+    qjsonl = tmp_path / "q.jsonl"
+    qjsonl.write_text("".join(json.dumps(q) + "\n" for q in queries), encoding="utf-8")
+    qtable = pa.Table.from_pylist([
+        {**q, "date": datetime.datetime.fromisoformat(q["date"]).replace(
+            tzinfo=datetime.timezone.utc) if q.get("date") else None}
+        for q in queries
+    ])
+    assert pa.types.is_timestamp(qtable.schema.field("date").type)
+    pq.write_table(qtable, tmp_path / "q.parquet")
+    idx = tmp_path / "sources.idx"
+    run_cli(cli, "index", "add", str(reuse_dev / "sources.jsonl"), "--index", str(idx))
+
+    def trace(path: Path) -> list[Any]:
+        out = run_cli(cli, "trace", "--jsonl", str(path), "--index", str(idx), "--format", "jsonl")
+        return [json.loads(line) for line in out.splitlines()]
+
+    from_parquet = trace(tmp_path / "q.parquet")
+    assert from_parquet == trace(qjsonl)
+    assert len(from_parquet) > 10

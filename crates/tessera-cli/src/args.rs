@@ -30,6 +30,7 @@ pub enum FormatArg {
     Jsonl,
     Txt,
     Html,
+    Parquet,
 }
 
 /// How input records are read (shared by `index add`, `trace --jsonl` and `eval`).
@@ -85,6 +86,7 @@ impl InputArgs {
                 FormatArg::Jsonl => InputFormat::Jsonl,
                 FormatArg::Txt => InputFormat::Text,
                 FormatArg::Html => InputFormat::Html,
+                FormatArg::Parquet => InputFormat::Parquet,
             }),
         }
     }

@@ -18,6 +18,7 @@
 
 pub mod html;
 mod indexer;
+mod parquet;
 mod run;
 
 pub use indexer::{Indexer, IngestReport, MAX_SKIPPED_KEPT, reason_kind};
@@ -72,6 +73,9 @@ pub enum InputFormat {
     Text,
     /// An HTML page; its main text is one document.
     Html,
+    /// A Parquet file of records with the fields of JSON Lines (read a
+    /// batch of rows at a time).
+    Parquet,
 }
 
 /// How input bytes are decoded.
@@ -116,7 +120,7 @@ impl Default for IngestOptions {
 pub struct Location {
     /// The file (`<stdin>` for standard input).
     pub file: String,
-    /// The line, for JSON Lines.
+    /// The line of JSON Lines, the row (from 1) of Parquet.
     pub line: Option<u64>,
 }
 
@@ -207,6 +211,7 @@ pub fn format_of(path: &Path) -> Option<InputFormat> {
         "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
         "txt" | "text" => Some(InputFormat::Text),
         "html" | "htm" | "xhtml" => Some(InputFormat::Html),
+        "parquet" | "parq" => Some(InputFormat::Parquet),
         _ => None,
     }
 }
@@ -221,7 +226,8 @@ fn strip_compression(name: &str) -> &str {
 }
 
 /// Expands the named paths (`-` is standard input) into input files:
-/// folders are walked recursively in name order. Files in folders whose
+/// folders are walked recursively in name order, leaving out names that
+/// start with `.` or `_` (Spark's `_SUCCESS` and checksum files). Files in folders whose
 /// format is unknown are returned in the second list (to be reported as
 /// skipped). A named path that does not exist is an error.
 pub fn expand_inputs(
@@ -270,6 +276,12 @@ fn walk(
         .map_err(|e| Error::io(dir, e))?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
+        // Names starting with `.` or `_` are not data, by the convention
+        // Spark and Hadoop follow (`_SUCCESS`, `.part-0.parquet.crc`,
+        // `_temporary/`, `.git/`).
+        if e.file_name().to_string_lossy().starts_with(['.', '_']) {
+            continue;
+        }
         let path = e.path();
         let ft = e.file_type().map_err(|err| Error::io(&path, err))?;
         if ft.is_dir() {
@@ -283,8 +295,9 @@ fn walk(
                     line: None,
                 },
                 id: None,
-                reason: "not a .jsonl, .json, .txt or .html file (or one of them compressed)"
-                    .into(),
+                reason:
+                    "not a .jsonl, .json, .txt, .html or .parquet file (or one of the first four compressed)"
+                        .into(),
             });
             continue;
         }
@@ -366,10 +379,14 @@ pub fn read_input(
         (None, None) => InputFormat::Jsonl,
         (None, Some(_)) => sniff(input)?,
     };
+    if format == InputFormat::Parquet {
+        return parquet::read_parquet(input, opts, progress, sink);
+    }
     let reader = open(input, progress)?;
     match format {
         InputFormat::Jsonl => read_jsonl(input, reader, opts, sink),
         InputFormat::Text | InputFormat::Html => read_whole(input, reader, format, opts, sink),
+        InputFormat::Parquet => unreachable!("read above"),
     }
 }
 
@@ -385,11 +402,15 @@ pub fn read_jsonl_reader(
 }
 
 /// Guesses the format of a file with an unknown extension from its first
-/// bytes: `{` or `[` is JSON, `<` is HTML, anything else text.
+/// bytes: `PAR1` is Parquet, `{` or `[` is JSON, `<` is HTML, anything
+/// else text.
 fn sniff(input: &InputFile) -> Result<InputFormat> {
     let noop = |_: u64| {};
     let mut r = open(input, &noop)?;
     let head = r.fill_buf().map_err(|e| Error::io(input.display(), e))?;
+    if head.starts_with(parquet::MAGIC) {
+        return Ok(InputFormat::Parquet);
+    }
     let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
     Ok(match first {
         Some(b'{') | Some(b'[') => InputFormat::Jsonl,

@@ -256,3 +256,163 @@ fn a_byte_order_mark_opening_json_lines_is_accepted() {
     assert!(reasons(&items).is_empty(), "{:?}", reasons(&items));
     assert_eq!(items.len(), 1);
 }
+
+/// A Parquet file as a data engineer's tools write it: string, nullable,
+/// list, integer-id and timestamp columns, in two row groups.
+fn write_parquet(path: &Path, rows: usize, empty_at: Option<usize>) {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampSecondArray};
+    use std::sync::Arc;
+    let ids = Int64Array::from_iter_values((0..rows).map(|k| k as i64 + 100));
+    let texts = StringArray::from_iter_values((0..rows).map(|k| {
+        if Some(k) == empty_at {
+            String::new()
+        } else {
+            format!("Article number {k} says the harvest was good.\nSecond line.")
+        }
+    }));
+    let titles: StringArray = (0..rows)
+        .map(|k| (k % 2 == 0).then(|| format!("Title {k}")))
+        .collect();
+    let dates = TimestampSecondArray::from_iter_values((0..rows).map(|k| 541_350_061 + k as i64))
+        .with_timezone("UTC");
+    let mut topics = ListBuilder::new(StringBuilder::new());
+    for k in 0..rows {
+        topics.values().append_value(format!("t{k}"));
+        topics.append(true);
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(ids) as ArrayRef),
+        ("text", Arc::new(texts) as ArrayRef),
+        ("title", Arc::new(titles) as ArrayRef),
+        ("date", Arc::new(dates) as ArrayRef),
+        ("topics", Arc::new(topics.finish()) as ArrayRef),
+    ])
+    .expect("batch");
+    let props = ::parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(rows.div_ceil(2).max(1)))
+        .build();
+    let f = std::fs::File::create(path).expect("create");
+    let mut w =
+        ::parquet::arrow::ArrowWriter::try_new(f, batch.schema(), Some(props)).expect("writer");
+    w.write(&batch).expect("write");
+    w.close().expect("close");
+}
+
+#[test]
+fn parquet_rows_are_records_like_json_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("news.parquet");
+    write_parquet(&path, 600, Some(3));
+    let (files, _) = expand_inputs(std::slice::from_ref(&path), None).expect("expand");
+    let progress = std::sync::atomic::AtomicU64::new(0);
+    let mut items = Vec::new();
+    read_input(
+        &files[0],
+        &IngestOptions::default(),
+        &|n| {
+            progress.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        },
+        &mut |i| {
+            items.push(i);
+            Ok(())
+        },
+    )
+    .expect("read");
+    let size = std::fs::metadata(&path).expect("meta").len();
+    assert_eq!(
+        progress.into_inner(),
+        size,
+        "progress covers the whole file"
+    );
+    let docs: Vec<&Document> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Doc { doc, .. } => Some(doc),
+            Item::Skipped(_) => None,
+        })
+        .collect();
+    assert_eq!(docs.len(), 599);
+    assert_eq!(docs[0].meta.id, "100");
+    assert_eq!(
+        docs[0].text,
+        "Article number 0 says the harvest was good.\nSecond line."
+    );
+    assert_eq!(docs[0].meta.title.as_deref(), Some("Title 0"));
+    assert_eq!(docs[1].meta.title, None, "a null is a missing field");
+    assert_eq!(docs[0].meta.timestamp, Some(541_350_061));
+    assert_eq!(docs[0].meta.extra["topics"][0], "t0");
+    // Rows keep their order across batches and row groups.
+    assert_eq!(docs[598].meta.id, "699");
+    assert_eq!(reasons(&items).len(), 1);
+    let r = &reasons(&items)[0];
+    assert!(r.contains("news.parquet:4") && r.contains("103"), "{r}");
+}
+
+#[test]
+fn a_folder_of_part_files_is_read_in_order_without_its_markers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    write_parquet(&out.join("part-00001.parquet"), 3, None);
+    write_parquet(&out.join("part-00000.parquet"), 2, None);
+    std::fs::write(out.join("_SUCCESS"), b"").expect("marker");
+    std::fs::write(out.join(".part-00000.parquet.crc"), b"crc").expect("crc");
+    let (files, unusable) = expand_inputs(&[out], None).expect("expand");
+    assert!(unusable.is_empty(), "{unusable:?}");
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0].id, "part-00000.parquet");
+    let items = collect(&files[1], &IngestOptions::default());
+    assert_eq!(items.len(), 3);
+}
+
+#[test]
+fn parquet_without_the_text_column_or_from_stdin_is_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("news.parquet");
+    write_parquet(&path, 2, None);
+    let opts = IngestOptions {
+        fields: FieldNames {
+            text: "body".into(),
+            ..FieldNames::default()
+        },
+        ..IngestOptions::default()
+    };
+    let (files, _) = expand_inputs(&[path], None).expect("expand");
+    let err = read_input(&files[0], &opts, &|_| {}, &mut |_| Ok(()))
+        .expect_err("no body column")
+        .to_string();
+    assert!(
+        err.contains("news.parquet") && err.contains("\"body\"") && err.contains("id, text"),
+        "{err}"
+    );
+    // Renamed fields work as for JSON Lines.
+    let opts = IngestOptions {
+        fields: FieldNames {
+            title: "text".into(),
+            text: "title".into(),
+            ..FieldNames::default()
+        },
+        ..IngestOptions::default()
+    };
+    let items = collect(&files[0], &opts);
+    assert!(matches!(&items[0], Item::Doc { doc, .. } if doc.text == "Title 0"));
+    // A file with an unknown extension is recognised by its magic number.
+    let odd = dir.path().join("news.bin");
+    std::fs::copy(dir.path().join("news.parquet"), &odd).expect("copy");
+    let (files, _) = expand_inputs(&[odd], None).expect("expand");
+    assert_eq!(collect(&files[0], &IngestOptions::default()).len(), 2);
+    let stdin = InputFile {
+        path: None,
+        id: "stdin".into(),
+        size: None,
+    };
+    let opts = IngestOptions {
+        format: Some(InputFormat::Parquet),
+        ..IngestOptions::default()
+    };
+    let err = read_input(&stdin, &opts, &|_| {}, &mut |_| Ok(()))
+        .expect_err("stdin")
+        .to_string();
+    assert!(err.contains("standard input"), "{err}");
+}
