@@ -461,11 +461,10 @@
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
+  /** The report as the API returned it (with `query_text` for an HTML page: its offsets count that text). */
   function downloadReport() {
     if (!current) return;
-    const report = { ...current.report };
-    delete report.query_text;
-    saveFile(JSON.stringify(report, null, 2), 'application/json', 'json');
+    saveFile(JSON.stringify(current.report, null, 2), 'application/json', 'json');
   }
 
   // ---------------------------------------------------------------- CSV export

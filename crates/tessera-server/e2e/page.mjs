@@ -514,6 +514,9 @@ async function main() {
     check(await page.inputValue('[data-testid="title-input"]') === 'Page title', 'the .html file\'s title was not taken');
     check(await page.locator('[data-testid="passage"]').count() === fromApi.passages.length, 'the dropped page shows another number of passages than the API');
     check(await page.evaluate(() => window.bad === undefined), 'a script of the dropped .html file ran');
+    const pageJson = JSON.parse((await download(page, 'download-json')).text);
+    check(pageJson.query_text === fromApi.query_text && pageJson.passages.length === fromApi.passages.length,
+      'the JSON download of a dropped page does not carry the extracted text its offsets count');
     check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
 
     step('drop a .txt file onto the page');
