@@ -1132,6 +1132,18 @@ fn documents_are_listed_by_id_a_page_at_a_time() {
         assert_eq!(e["error"]["code"], "bad_request", "{q}");
     }
     spec.documents("/v1/documents", "get", 400);
+    // A search in ids and titles, any case, paged like the rest.
+    let story1: Vec<String> = std::iter::once("wire/01".to_string())
+        .chain((10..20).map(|k| format!("wire/{k}")))
+        .collect();
+    let (got, pages) = list_all(&server, &spec, "q=STORY%201&limit=5");
+    assert_eq!((got, pages), (story1.clone(), 3));
+    let (got, _) = list_all(&server, &spec, "q=story%201&prefix=wire%2F1");
+    assert_eq!(got, story1[1..].to_vec());
+    let (got, _) = list_all(&server, &spec, "q=zeB");
+    assert_eq!(got, vec!["Zebra".to_string()]);
+    let (got, _) = list_all(&server, &spec, "q=replaced");
+    assert_eq!(got, vec!["wire/05".to_string()]);
     let (s, page) = call("GET", &server.url("/v1/documents?limit=1000"), None, None);
     assert_eq!(
         (s, page["documents"].as_array().map(Vec::len)),

@@ -248,6 +248,7 @@
     browse: $('browse'),
     browseForm: $('browse-form'),
     browsePrefix: $('browse-prefix'),
+    browseQ: $('browse-q'),
     browseStatus: $('browse-status'),
     docList: $('doc-list'),
     browseMore: $('browse-more'),
@@ -1231,19 +1232,20 @@ footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
   // ---------------------------------------------------------------- browse the index
 
   const BROWSE_PAGE = 50;
-  const browse = { prefix: null, next: null, gen: 0, shown: 0, timer: 0 };
+  const browse = { prefix: null, q: '', next: null, gen: 0, shown: 0, timer: 0 };
 
   /** Lists the indexed documents (id order), from the start of `prefix` or after the last one shown. */
   async function listDocuments(more) {
-    const prefix = els.browsePrefix.value;
     if (!more) {
-      browse.prefix = prefix;
+      browse.prefix = els.browsePrefix.value;
+      browse.q = els.browseQ.value.trim();
       browse.next = null;
       browse.shown = 0;
     }
     const gen = ++browse.gen;
     const q = new URLSearchParams({ limit: String(BROWSE_PAGE) });
     if (browse.prefix) q.set('prefix', browse.prefix);
+    if (browse.q) q.set('q', browse.q);
     if (more && browse.next) q.set('after', browse.next);
     els.browseStatus.textContent = 'Loading…';
     let page;
@@ -1268,7 +1270,8 @@ footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
     browse.shown += page.documents.length;
     browse.next = page.next;
     els.browseMore.hidden = !page.next;
-    const what = browse.prefix ? ` whose id starts with “${browse.prefix}”` : '';
+    const what = [browse.prefix ? ` whose id starts with “${browse.prefix}”` : '',
+      browse.q ? ` whose id or title contains “${browse.q}”` : ''].filter(Boolean).join(' and');
     els.browseStatus.textContent = browse.shown
       ? `${plural(browse.shown, 'document')}${what}${page.next ? ' so far' : ''}. Choose an id to trace it.`
       : `No document${what}.`;
@@ -1282,10 +1285,12 @@ footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
     clearTimeout(browse.timer);
     listDocuments(false);
   });
-  els.browsePrefix.addEventListener('input', () => {
-    clearTimeout(browse.timer);
-    browse.timer = setTimeout(() => listDocuments(false), 250);
-  });
+  for (const input of [els.browsePrefix, els.browseQ]) {
+    input.addEventListener('input', () => {
+      clearTimeout(browse.timer);
+      browse.timer = setTimeout(() => listDocuments(false), 250);
+    });
+  }
   els.browseMore.addEventListener('click', () => listDocuments(true));
 
   // A permalink: `/?doc=ID` traces the indexed document ID.

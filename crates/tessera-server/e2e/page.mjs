@@ -408,6 +408,27 @@ async function main() {
       return li.length === n && li.every((l) => l.dataset.id.startsWith('standin-'));
     }, standins.documents.length, { timeout: T }).catch(() => { throw new CheckFailed('typing a prefix does not narrow the list to its ids'); });
 
+    step('search ids and titles: a word of a title, in another case');
+    const titled = standins.documents.find((d) => d.title && /\w{4,}/.test(d.title));
+    check(titled, 'no stand-in document has a title');
+    const word = titled.title.match(/\w{4,}/)[0].toUpperCase();
+    const searched = await apiGet(`/v1/documents?q=${encodeURIComponent(word)}&limit=50`);
+    check(searched.documents.some((d) => d.id === titled.id), `searching "${word}" does not find ${titled.id}`);
+    await page.fill('[data-testid="browse-prefix"]', '');
+    await page.fill('[data-testid="browse-q"]', word);
+    await page.waitForFunction((want) => {
+      const li = [...document.querySelectorAll('[data-testid="doc-item"]')].map((l) => l.dataset.id);
+      return JSON.stringify(li) === JSON.stringify(want);
+    }, searched.documents.map((d) => d.id), { timeout: T }).catch(() => { throw new CheckFailed(`searching "${word}" does not list what the API finds`); });
+    for (const d of searched.documents) {
+      check(`${d.id} ${d.title || ''}`.toLowerCase().includes(word.toLowerCase()), `searching "${word}" lists ${d.id}, which does not contain it`);
+    }
+    await page.fill('[data-testid="browse-q"]', '');
+    await page.fill('[data-testid="browse-prefix"]', 'standin-');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="doc-item"]').length === n
+      && [...document.querySelectorAll('[data-testid="doc-item"]')].every((l) => l.dataset.id.startsWith('standin-')),
+    standins.documents.length, { timeout: T });
+
     step('choose an id: its trace, and the URL becomes its permalink');
     let target = null;
     for (const d of standins.documents) {

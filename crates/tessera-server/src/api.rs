@@ -657,6 +657,8 @@ struct ListParams {
     prefix: Option<String>,
     /// Only ids after this one (the `next` of the previous page).
     after: Option<String>,
+    /// Only documents whose id or title contains this (any case).
+    q: Option<String>,
     /// Documents per page.
     limit: Option<usize>,
 }
@@ -692,8 +694,8 @@ async fn list_documents(
 ) -> Result<axum::Json<Listing>, ApiError> {
     let Query(params) = params.map_err(|e| {
         ApiError::bad_request(format!(
-            "invalid query parameters ({}); `prefix` and `after` are strings, `limit` is a whole \
-             number from 1 to {LIST_MAX}",
+            "invalid query parameters ({}); `prefix`, `after` and `q` are strings, `limit` is a \
+             whole number from 1 to {LIST_MAX}",
             e.body_text()
         ))
     })?;
@@ -708,6 +710,9 @@ async fn list_documents(
         use std::ops::Bound;
         let index = engine.index();
         let prefix = params.prefix.unwrap_or_default();
+        // A search reads the metadata of every document it passes: a scan
+        // from the cursor on, until a page is full.
+        let needle = params.q.map(|q| q.to_lowercase()).filter(|q| !q.is_empty());
         let from = match params.after.as_deref() {
             Some(after) if after >= prefix.as_str() => Bound::Excluded(after),
             _ => Bound::Included(prefix.as_str()),
@@ -719,11 +724,29 @@ async fn list_documents(
             if !id.starts_with(prefix.as_str()) {
                 break;
             }
+            let meta = match &needle {
+                Some(needle) => {
+                    let meta = index.meta(addr)?;
+                    let found = id.to_lowercase().contains(needle.as_str())
+                        || meta
+                            .title
+                            .as_deref()
+                            .is_some_and(|t| t.to_lowercase().contains(needle.as_str()));
+                    if !found {
+                        continue;
+                    }
+                    Some(meta)
+                }
+                None => None,
+            };
             if documents.len() == limit {
                 more = true;
                 break;
             }
-            let meta = index.meta(addr)?;
+            let meta = match meta {
+                Some(m) => m,
+                None => index.meta(addr)?,
+            };
             documents.push(Listed {
                 id: id.to_string(),
                 title: meta.title,
