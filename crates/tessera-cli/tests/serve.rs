@@ -975,3 +975,306 @@ fn every_error_is_json_and_documented() {
     let (_, h) = call("GET", &server.url("/v1/health"), None, None);
     assert_eq!(h["documents"], 4, "the failed write changed nothing");
 }
+
+/// Every page of `GET /v1/documents` from `query` on, following `next`.
+fn list_all(server: &Server, spec: &Spec, query: &str) -> (Vec<String>, usize) {
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let cursor = after
+            .as_deref()
+            .map(|a| format!("&after={}", urlencode(a)))
+            .unwrap_or_default();
+        let (s, page) = call(
+            "GET",
+            &server.url(&format!("/v1/documents?{query}{cursor}")),
+            None,
+            None,
+        );
+        assert_eq!(s, 200, "{query}{cursor}: {page}");
+        spec.check("DocumentListing", &page);
+        pages += 1;
+        for d in page["documents"].as_array().expect("documents") {
+            ids.push(d["id"].as_str().expect("id").to_string());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => {
+                assert!(page["next"].is_null(), "{page}");
+                return (ids, pages);
+            }
+        }
+        assert!(pages < 100, "paging does not end");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn documents_are_listed_by_id_a_page_at_a_time() {
+    // Two segments (the CLI's, then a write over HTTP), a replaced id and a
+    // deleted one: the listing is the live ids, in id order, once each.
+    let mut docs = corpus();
+    for k in 0..23 {
+        docs.push(json!({"id": format!("wire/{k:02}"), "text": format!("{OIL} Item {k}."), "title": format!("Wire story {k}")}));
+    }
+    let (_dir, index) = index_with(&docs);
+    let server = Server::start(&index, &[]);
+    let spec = Spec::fetch(&server);
+    let more = [
+        json!({"id": "wire/05", "text": format!("{OIL} Replaced."), "title": "Replaced story"}),
+        json!({"id": "wire/99", "text": format!("{OIL} Added later."), "outlet": "Later"}),
+        json!({"id": "Zebra", "text": OIL}),
+    ];
+    let batch: String = more.iter().map(|d| format!("{d}\n")).collect();
+    let (s, e) = call("POST", &server.url("/v1/documents"), None, Some(&batch));
+    assert_eq!(s, 200, "{e}");
+    let (s, e) = call("DELETE", &server.url("/v1/documents/wire%2F07"), None, None);
+    assert_eq!((s, e["deleted"].as_u64()), (200, Some(1)), "{e}");
+
+    let mut want: Vec<String> = docs
+        .iter()
+        .chain(&more)
+        .map(|d| d["id"].as_str().expect("id").to_string())
+        .filter(|id| id != "wire/07")
+        .collect();
+    want.sort();
+    want.dedup();
+    assert_eq!(want.len(), 27);
+
+    // All of it, by pages of 5 (the last one short) and of the default.
+    let (all, pages) = list_all(&server, &spec, "limit=5");
+    assert_eq!(all, want);
+    assert_eq!(pages, 6);
+    let (all, pages) = list_all(&server, &spec, "");
+    assert_eq!((all, pages), (want.clone(), 1));
+    // Exactly a page's worth: no empty page after it.
+    let (all, pages) = list_all(&server, &spec, "limit=27");
+    assert_eq!((all.len(), pages), (27, 1));
+
+    // A prefix, paged; `after` before the prefix starts at the prefix.
+    let wires: Vec<String> = want
+        .iter()
+        .filter(|i| i.starts_with("wire/"))
+        .cloned()
+        .collect();
+    assert_eq!(wires.len(), 23);
+    let (got, pages) = list_all(&server, &spec, "prefix=wire%2F&limit=10");
+    assert_eq!((got, pages), (wires.clone(), 3));
+    let (s, page) = call(
+        "GET",
+        &server.url("/v1/documents?prefix=wire%2F1&after=afp-1&limit=3"),
+        None,
+        None,
+    );
+    assert_eq!(s, 200);
+    assert_eq!(page["documents"][0]["id"], "wire/10");
+    assert_eq!(page["next"], "wire/12");
+    let (s, page) = call(
+        "GET",
+        &server.url("/v1/documents?prefix=nothing"),
+        None,
+        None,
+    );
+    assert_eq!(
+        (s, page["documents"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    assert!(page["next"].is_null());
+
+    // Titles, outlets and dates come along; the replacement's title wins.
+    let (_, page) = call(
+        "GET",
+        &server.url("/v1/documents?after=wire%2F04&limit=2"),
+        None,
+        None,
+    );
+    assert_eq!(
+        page,
+        json!({"documents": [
+            {"id": "wire/05", "title": "Replaced story"},
+            {"id": "wire/06", "title": "Wire story 6"},
+        ], "next": "wire/06"})
+    );
+    let (_, page) = call("GET", &server.url("/v1/documents?limit=1"), None, None);
+    assert_eq!(
+        page["documents"][0],
+        json!({"id": "Zebra"}),
+        "byte order: capitals first"
+    );
+    let (_, page) = call("GET", &server.url("/v1/documents?prefix=afp"), None, None);
+    assert_eq!(
+        page["documents"][0],
+        json!({"id": "afp-1", "title": "Kerry in Moscow", "outlet": "AFP", "date": "2016-07-15T14:00:00Z"})
+    );
+
+    // Bad parameters: 400, the JSON error shape, and the spec says so.
+    for q in ["limit=0", "limit=1001", "limit=ten", "limit=-1", "bogus=1"] {
+        let (s, e) = call(
+            "GET",
+            &server.url(&format!("/v1/documents?{q}")),
+            None,
+            None,
+        );
+        assert_eq!(s, 400, "{q}: {e}");
+        spec.check("Error", &e);
+        assert_eq!(e["error"]["code"], "bad_request", "{q}");
+    }
+    spec.documents("/v1/documents", "get", 400);
+    // A search in ids and titles, any case, paged like the rest.
+    let story1: Vec<String> = std::iter::once("wire/01".to_string())
+        .chain((10..20).map(|k| format!("wire/{k}")))
+        .collect();
+    let (got, pages) = list_all(&server, &spec, "q=STORY%201&limit=5");
+    assert_eq!((got, pages), (story1.clone(), 3));
+    let (got, _) = list_all(&server, &spec, "q=story%201&prefix=wire%2F1");
+    assert_eq!(got, story1[1..].to_vec());
+    let (got, _) = list_all(&server, &spec, "q=zeB");
+    assert_eq!(got, vec!["Zebra".to_string()]);
+    let (got, _) = list_all(&server, &spec, "q=replaced");
+    assert_eq!(got, vec!["wire/05".to_string()]);
+    let (s, page) = call("GET", &server.url("/v1/documents?limit=1000"), None, None);
+    assert_eq!(
+        (s, page["documents"].as_array().map(Vec::len)),
+        (200, Some(27))
+    );
+}
+
+const PAGE: &str = r#"<!doctype html>
+<html><head><title>Kerry in Moscow | Daily Paper</title>
+<meta property="article:published_time" content="2016-07-17T08:00:00Z">
+<script>var tracking = "On the second and final day";</script></head>
+<body><nav><a href="/">Home</a> | <a href="/world">World</a></nav>
+<article><h1>Kerry presses for cooperation</h1>
+<p>The weather was fine in Moscow on Friday.</p>
+<p>On the second and final day of his visit to Moscow, Kerry called for stepping up
+cooperation between the United States and Russia to thwart jihadist groups and revive
+the stalled Syria peace process, hours after at least 84 people were killed in an attack
+in Nice. Officials said the talks would continue next week in Geneva with experts from
+both sides.</p>
+<p class="share">Share this story on every network</p></article>
+<footer>All rights reserved</footer></body></html>"#;
+
+#[test]
+fn an_html_page_is_traced_with_the_extractor_of_the_cli() {
+    let (dir, index) = index_with(&corpus());
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, PAGE).expect("write the page");
+    // The CLI's report of the page.
+    let out = Command::new(BIN)
+        .arg("trace")
+        .arg(&page)
+        .arg("--index")
+        .arg(&index)
+        .args(["--query-id", "page", "--format", "json"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("tessera trace");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).expect("the CLI's JSON report");
+
+    let server = Server::start(&index, &[]);
+    let spec = Spec::fetch(&server);
+    let body = json!({"html": PAGE, "id": "page"}).to_string();
+    let (s, mut api) = call("POST", &server.url("/v1/trace"), None, Some(&body));
+    assert_eq!(s, 200, "{api}");
+    spec.check("TraceReport", &api);
+    let text = api["query_text"].as_str().expect("query_text").to_string();
+    // Boilerplate out, the article in.
+    assert!(
+        text.starts_with("Kerry presses for cooperation\n\n"),
+        "{text}"
+    );
+    assert!(text.contains("84 people were killed in an attack in Nice."));
+    for gone in ["Home", "tracking", "Share this story", "All rights"] {
+        assert!(!text.contains(gone), "{gone:?} in {text:?}");
+    }
+    assert_eq!(api["query_length"], text.chars().count());
+    // The page's title and date are used: afp-1 (dated before) is a source.
+    assert_eq!(api["query_title"], "Kerry in Moscow | Daily Paper");
+    assert_eq!(api["query_date"], "2016-07-17T08:00:00Z");
+    assert!(api["passages"].as_array().is_some_and(|p| !p.is_empty()));
+    // The same report as the CLI's: same text, same offsets.
+    api.as_object_mut().expect("object").remove("query_text");
+    assert_eq!(api, cli);
+
+    // The request's title and date win over the page's.
+    let body = json!({"html": PAGE, "title": "Mine", "date": "2016-07-15"}).to_string();
+    let (s, r) = call("POST", &server.url("/v1/trace"), None, Some(&body));
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (r["query_title"].as_str(), r["query_date"].as_str()),
+        (Some("Mine"), Some("2016-07-15"))
+    );
+    assert!(
+        r["later_copies"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|c| c["source_id"] == "copy-2")),
+        "{r}"
+    );
+
+    // Exactly one of text, html and document_id; a page without text: 422.
+    for bad in [
+        json!({"html": PAGE, "text": WIRE}),
+        json!({"html": PAGE, "document_id": "afp-1"}),
+        json!({"html": PAGE, "text": WIRE, "document_id": "afp-1"}),
+        json!({"html": null}),
+    ] {
+        let (s, e) = call(
+            "POST",
+            &server.url("/v1/trace"),
+            None,
+            Some(&bad.to_string()),
+        );
+        assert_eq!(s, 400, "{bad}: {e}");
+        spec.check("Error", &e);
+    }
+    let empty = json!({"html": "<html><head><script>x()</script></head><body><nav>Menu</nav></body></html>"});
+    let (s, e) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&empty.to_string()),
+    );
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("no_text")),
+        "{e}"
+    );
+    spec.check("Error", &e);
+    spec.documents("/v1/trace", "post", 422);
+    // A text trace carries no query_text.
+    let (s, r) = call(
+        "POST",
+        &server.url("/v1/trace"),
+        None,
+        Some(&json!({"text": SPUN}).to_string()),
+    );
+    assert_eq!(s, 200);
+    assert!(r.get("query_text").is_none());
+    // The spec's oneOf agrees with the server.
+    let req = &spec.doc["components"]["schemas"]["TraceRequest"];
+    let validator = jsonschema::validator_for(req).expect("schema");
+    assert!(validator.is_valid(&json!({"html": "<p>x</p>"})));
+    assert!(validator.is_valid(&json!({"html": "<p>x</p>", "date": "2016-07-15"})));
+    assert!(!validator.is_valid(&json!({"html": "<p>x</p>", "text": "x"})));
+    assert!(!validator.is_valid(&json!({"html": "<p>x</p>", "document_id": "x"})));
+    assert!(
+        !validator.is_valid(&json!({"document_id": "x", "html": "<p>x</p>", "date": "2016-07-15"}))
+    );
+}

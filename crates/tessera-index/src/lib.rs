@@ -54,7 +54,7 @@ pub use doc::{Analysis, Analyzer, DocMeta, Document, IndexSettings};
 pub use error::{Error, Result};
 pub use format::FORMAT_VERSION;
 pub use manifest::{MANIFEST, Manifest, SegmentEntry};
-pub use reader::{DocAddr, Index, IndexStats};
+pub use reader::{DocAddr, Index, IndexStats, LiveDocsById};
 pub use recover::{DAMAGED_MANIFEST, QUARANTINE, Recovery, recover};
 pub use segment::{PreparedDoc, Segment};
 pub use writer::{AddOutcome, DuplicatePolicy, IndexWriter, LOCK, WriteStats, WriterOptions};

@@ -354,6 +354,31 @@ impl Index {
         })
     }
 
+    /// Every live document in id order (byte order of the ids), from
+    /// `from` on: `Included(prefix)` starts at the first id not below
+    /// `prefix`, `Excluded(after)` right after `after` (a paging cursor).
+    /// A merge of the segments' id tables: a page costs a binary search
+    /// per segment and a step per document, whatever the index's size.
+    pub fn live_docs_by_id(&self, from: std::ops::Bound<&str>) -> LiveDocsById<'_> {
+        let cursors = self
+            .segments
+            .iter()
+            .map(|v| v.segment.id_rank(from))
+            .collect::<Vec<_>>();
+        let mut it = LiveDocsById {
+            index: self,
+            cursors,
+            heads: std::collections::BinaryHeap::with_capacity(self.segments.len()),
+            last: None,
+        };
+        for k in 0..self.segments.len() {
+            if let Some(head) = it.next_live(k) {
+                it.heads.push(head);
+            }
+        }
+        it
+    }
+
     /// Calls `f` once per distinct fingerprint of the index, in hash
     /// order, with its document frequency summed over the segments
     /// (deleted documents not yet compacted away included) and, when that
@@ -482,5 +507,54 @@ impl Index {
             }
         }
         s
+    }
+}
+
+/// The live documents of an index in id order; see
+/// [`Index::live_docs_by_id`].
+#[derive(Debug)]
+pub struct LiveDocsById<'a> {
+    index: &'a Index,
+    /// Per segment, the position in its id order of the next document to
+    /// look at.
+    cursors: Vec<usize>,
+    /// The next live document of each segment that has one, smallest id on
+    /// top.
+    heads: std::collections::BinaryHeap<std::cmp::Reverse<(&'a str, u32, u32)>>,
+    /// The id returned last (an id is live in one segment only; this keeps
+    /// the order strict even if it were not).
+    last: Option<&'a str>,
+}
+
+impl<'a> LiveDocsById<'a> {
+    /// The next live document of segment `k`, advancing its cursor.
+    fn next_live(&mut self, k: usize) -> Option<std::cmp::Reverse<(&'a str, u32, u32)>> {
+        let index: &'a Index = self.index;
+        let v = &index.segments[k];
+        loop {
+            let ord = v.segment.ord_by_id(self.cursors[k])?;
+            self.cursors[k] += 1;
+            if !v.deletes.contains(ord) {
+                return Some(std::cmp::Reverse((v.segment.id(ord), k as u32, ord)));
+            }
+        }
+    }
+}
+
+impl Iterator for LiveDocsById<'_> {
+    type Item = DocAddr;
+
+    fn next(&mut self) -> Option<DocAddr> {
+        loop {
+            let std::cmp::Reverse((id, segment, ord)) = self.heads.pop()?;
+            if let Some(head) = self.next_live(segment as usize) {
+                self.heads.push(head);
+            }
+            if self.last.is_some_and(|l| l >= id) {
+                continue;
+            }
+            self.last = Some(id);
+            return Some(DocAddr { segment, ord });
+        }
     }
 }

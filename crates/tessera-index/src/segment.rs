@@ -904,6 +904,44 @@ impl Segment {
             .map_err(|e| Error::corrupt(&self.path, format!("metadata of {:?}: {e}", self.id(ord))))
     }
 
+    /// The number of documents whose id sorts before `from` (byte order;
+    /// `Excluded` also counts the ids equal to it): where a walk in id
+    /// order starting at `from` begins.
+    pub(crate) fn id_rank(&self, from: std::ops::Bound<&str>) -> usize {
+        use std::ops::Bound;
+        let order = self.section(S_ID_ORDER);
+        let (mut lo, mut hi) = (0usize, self.docs as usize);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let ord = get_u32(order, mid * ID_ORDER_RECORD);
+            if ord >= self.docs {
+                return self.docs as usize;
+            }
+            let id = self.id(ord);
+            let before = match from {
+                Bound::Unbounded => false,
+                Bound::Included(f) => id < f,
+                Bound::Excluded(f) => id <= f,
+            };
+            if before {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The ordinal of the document at position `rank` in id order (None
+    /// past the end).
+    pub(crate) fn ord_by_id(&self, rank: usize) -> Option<u32> {
+        if rank >= self.docs as usize {
+            return None;
+        }
+        let ord = get_u32(self.section(S_ID_ORDER), rank * ID_ORDER_RECORD);
+        (ord < self.docs).then_some(ord)
+    }
+
     /// The ordinal of the document with this id (deleted or not).
     pub fn find_id(&self, id: &str) -> Option<u32> {
         let order = self.section(S_ID_ORDER);

@@ -299,6 +299,19 @@ proptest! {
                 let a = index.find(id).expect("committed id");
                 prop_assert_eq!(&index.text(a).expect("text"), text);
             }
+            // In id order, from the start, from an id and after it.
+            use std::ops::Bound;
+            let listed = |from: Bound<&str>| -> Vec<String> {
+                index.live_docs_by_id(from).map(|a| index.id(a).to_string()).collect()
+            };
+            let all: Vec<String> = committed.keys().cloned().collect();
+            prop_assert_eq!(listed(Bound::Unbounded), all.clone());
+            for probe in ["id1", "id5", "id50", "", "z"] {
+                let from: Vec<String> = all.iter().filter(|k| k.as_str() >= probe).cloned().collect();
+                let after: Vec<String> = all.iter().filter(|k| k.as_str() > probe).cloned().collect();
+                prop_assert_eq!(listed(Bound::Included(probe)), from);
+                prop_assert_eq!(listed(Bound::Excluded(probe)), after);
+            }
         }
     }
 }

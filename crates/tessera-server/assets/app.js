@@ -245,6 +245,13 @@
     overlay: $('drop-overlay'),
     indexInfo: $('index-info'),
     kbdHint: $('kbd-hint'),
+    browse: $('browse'),
+    browseForm: $('browse-form'),
+    browsePrefix: $('browse-prefix'),
+    browseQ: $('browse-q'),
+    browseStatus: $('browse-status'),
+    docList: $('doc-list'),
+    browseMore: $('browse-more'),
   };
 
   function showError(message) {
@@ -267,7 +274,41 @@
 
   // ---------------------------------------------------------------- trace
 
-  async function runTrace() {
+  /**
+   * Sends a trace and shows its report. `textOf(report)` gives the traced
+   * text (the report's offsets count its code points); `kind` is 'text',
+   * 'html' or 'document'.
+   */
+  async function traceWith(body, busyText, kind, textOf, onDone) {
+    clearError();
+    const mine = ++seq;
+    delete els.results.dataset.queryLength;
+    setBusy(true, busyText);
+    try {
+      const report = await api('POST', '/v1/trace', body);
+      if (mine !== seq) return;
+      const text = await textOf(report);
+      if (mine !== seq) return;
+      render(report, text, kind === 'document' ? body.document_id : null);
+      if (onDone) onDone(report, text);
+    } catch (e) {
+      if (mine !== seq) return;
+      showError(e.message);
+    } finally {
+      if (mine === seq) setBusy(false);
+    }
+  }
+
+  /** Keeps the address bar on `?doc=ID` for a traced document (a link to share), on the bare page otherwise. */
+  function setPermalink(id) {
+    const url = new URL(window.location.href);
+    if (id) url.searchParams.set('doc', id);
+    else url.searchParams.delete('doc');
+    url.hash = '';
+    if (url.href !== window.location.href) window.history.replaceState(null, '', url.href);
+  }
+
+  function runTrace() {
     const text = els.article.value;
     clearError();
     if (!text.trim()) {
@@ -279,24 +320,39 @@
     const body = { text, id: queryId || 'article' };
     if (title) body.title = title;
     if (els.date.value) body.date = els.date.value;
-    const mine = ++seq;
-    delete els.results.dataset.queryLength;
-    setBusy(true, `Tracing ${plural(Array.from(text).length, 'character')}…`);
-    try {
-      const report = await api('POST', '/v1/trace', body);
-      if (mine !== seq) return;
-      render(report, text);
-    } catch (e) {
-      if (mine !== seq) return;
-      showError(e.message);
-    } finally {
-      if (mine === seq) setBusy(false);
-    }
+    setPermalink(null);
+    traceWith(body, `Tracing ${plural(Array.from(text).length, 'character')}…`, 'text', () => text);
+  }
+
+  /** Traces an indexed document by its id (its own text, its indexed date). */
+  function traceDocument(id) {
+    if (!id) return;
+    setPermalink(id);
+    traceWith({ document_id: id }, `Tracing the indexed document ${id}…`, 'document',
+      async () => (await getDocument(id)).text);
+  }
+
+  /** Traces an HTML page: the server extracts its main text (the extractor of the CLI). */
+  function traceHtml(html, name) {
+    const body = { html, id: name };
+    const title = els.title.value.trim();
+    if (title) body.title = title;
+    if (els.date.value) body.date = els.date.value;
+    setPermalink(null);
+    traceWith(body, `Extracting and tracing ${name}…`, 'html', (report) => {
+      if (typeof report.query_text !== 'string') throw new ApiError('The server did not return the text of the page.', 'invalid', 200);
+      return report.query_text;
+    }, (report, text) => {
+      els.article.value = text;
+      if (!els.title.value.trim() && report.query_title) els.title.value = report.query_title;
+      queryId = name;
+      els.fileName.textContent = `Traced ${name}: ${plural(Array.from(text).length, 'character')} of article text extracted by the server.`;
+    });
   }
 
   // ---------------------------------------------------------------- rendering
 
-  function render(report, text) {
+  function render(report, text, documentId) {
     const cps = Array.from(text);
     const colours = new Map();
     const assign = (id) => {
@@ -313,7 +369,7 @@
       if (!passagesBySource.has(p.source_id)) passagesBySource.set(p.source_id, []);
       passagesBySource.get(p.source_id).push(i);
     });
-    current = { report, cps, colours, passagesBySource };
+    current = { report, cps, colours, passagesBySource, documentId: documentId || null };
     els.results.dataset.queryLength = String(report.query_length);
 
     renderSummary(report);
@@ -380,23 +436,223 @@
       fig(num(nP), nP === 1 ? 'passage' : 'passages', 'passage-count'),
       fig(num(nS), nS === 1 ? 'source' : 'sources', 'source-count'),
       el('p', { class: 'hint summary-note' },
-        `${plural(report.candidates || 0, 'candidate source')} aligned. `,
-        el('button', { class: 'link-button', text: 'Download the report (JSON)', attrs: { type: 'button' }, on: { click: downloadReport } })),
+        `${plural(report.candidates || 0, 'candidate source')} aligned. Download the report: `,
+        el('button', { class: 'link-button', text: 'JSON', testid: 'download-json', attrs: { type: 'button', title: 'The report as the API returns it' }, on: { click: downloadReport } }),
+        ' · ',
+        el('button', { class: 'link-button', text: 'CSV', testid: 'download-csv', attrs: { type: 'button', title: 'One row per passage' }, on: { click: downloadCsv } }),
+        ' · ',
+        el('button', { class: 'link-button', text: 'HTML', testid: 'download-html', attrs: { type: 'button', title: 'A self-contained page that opens offline' }, on: { click: downloadHtml } }),
+        current.documentId ? el('span', {}, ' · ',
+          el('a', { class: 'permalink', testid: 'permalink', text: 'Link to this report',
+            attrs: { href: `?doc=${encodeURIComponent(current.documentId)}`, title: 'Opening this link traces the indexed document again' } })) : null),
     );
     if (nP === 0) {
       els.summaryFigures.append(el('p', { class: 'empty', testid: 'no-passages', text: 'No passage of this article was found in the index: as far as tessera can tell, it is original.' }));
     }
   }
 
-  function downloadReport() {
-    if (!current) return;
-    const blob = new Blob([JSON.stringify(current.report, null, 2)], { type: 'application/json' });
+  function saveFile(content, type, extension) {
+    const blob = new Blob([content], { type });
     const url = URL.createObjectURL(blob);
-    const a = el('a', { attrs: { href: url, download: `${(current.report.query_id || 'report').replace(/[^\w.-]+/g, '_')}.trace.json` } });
+    const name = `${(current.report.query_id || 'report').replace(/[^\w.-]+/g, '_')}.trace.${extension}`;
+    const a = el('a', { attrs: { href: url, download: name } });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  /** The report as the API returned it (with `query_text` for an HTML page: its offsets count that text). */
+  function downloadReport() {
+    if (!current) return;
+    saveFile(JSON.stringify(current.report, null, 2), 'application/json', 'json');
+  }
+
+  // ---------------------------------------------------------------- CSV export
+
+  const CSV_COLUMNS = ['passage', 'query_offset', 'query_length', 'source_id', 'source_title', 'source_outlet',
+    'source_date', 'source_offset', 'source_length', 'score', 'matched_words', 'reordered', 'substitutions',
+    'insertions', 'deletions', 'edits', 'earliest_source_id', 'earliest_date', 'alternatives', 'text'];
+
+  /** One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or edge spaces. */
+  function csvField(v) {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }
+
+  /** The edits of a passage in one readable cell: `Russia -> Russian Federation; +word; -word`. */
+  function editsCell(p) {
+    return (p.edits || []).map((e) => {
+      if (e.op === 'sub') return `${e.source} -> ${e.query}`;
+      if (e.op === 'ins') return `+${e.query}`;
+      return `-${e.source}`;
+    }).join('; ');
+  }
+
+  function passagesCsv(report, cps) {
+    const rows = [CSV_COLUMNS];
+    (report.passages || []).forEach((p, i) => {
+      const count = (op) => (p.edits || []).filter((e) => e.op === op).length;
+      rows.push([
+        i + 1, p.query_offset, p.query_length, p.source_id, p.source_title, p.source_outlet, p.source_date,
+        p.source_offset, p.source_length, p.score, p.matched_words, p.reordered ? 'true' : 'false',
+        count('sub'), count('ins'), count('del'), editsCell(p),
+        p.earliest ? p.earliest.source_id : '', p.earliest ? p.earliest.date : '',
+        (p.alternatives || []).map((a) => a.source_id).join(' '),
+        cps.slice(p.query_offset, p.query_offset + p.query_length).join(''),
+      ]);
+    });
+    return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  }
+
+  function downloadCsv() {
+    if (!current) return;
+    saveFile(passagesCsv(current.report, current.cps), 'text/csv;charset=utf-8', 'csv');
+  }
+
+  // ---------------------------------------------------------------- HTML export
+
+  // The stylesheet of an exported report: everything inline, nothing fetched.
+  const EXPORT_CSS = `
+:root { --ink: #1a1d21; --muted: #545b66; --line: #d5d9df; --paper: #fff; --ground: #f3f4f6; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 60rem; padding: 1.5rem; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: var(--ink); background: var(--ground); }
+h1 { font-size: 1.5rem; margin: 0 0 .3rem; } h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; } h3 { font-size: 1rem; margin: 0 0 .4rem; }
+.muted, .meta { color: var(--muted); } .meta { margin: 0 0 1rem; font-size: .92rem; }
+section, .passage { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.2rem; margin: 0 0 1rem; }
+.figures { display: flex; flex-wrap: wrap; gap: 1.5rem; margin: .6rem 0; } .figures b { display: block; font-size: 1.5rem; }
+.coverage-bar { display: flex; height: 1.1rem; border: 1px solid #9aa3af; border-radius: 4px; overflow: hidden; background: #e2e5ea; }
+.coverage-bar span { display: block; height: 100%; background: var(--c-fg); }
+table { border-collapse: collapse; width: 100%; font-size: .92rem; } th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid var(--line); }
+.swatch { display: inline-block; min-width: 1.4rem; padding: 0 .25rem; border-radius: 4px; background: var(--c-fg); color: #fff; font-weight: 700; text-align: center; font-size: .8rem; }
+.text { font-family: Georgia, "Times New Roman", serif; line-height: 1.7; white-space: pre-wrap; overflow-wrap: anywhere; }
+mark.hl { background: var(--c-bg); color: var(--ink); border-bottom: 3px solid var(--c-fg); -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+.pnum { display: inline-block; font: 700 .72rem system-ui, sans-serif; color: #fff; background: var(--c-fg, #475569); border-radius: 3px; padding: 0 .25rem; margin-right: .15rem; text-decoration: none; vertical-align: .15em; }
+mark .pnum { background: var(--c-fg); }
+.edit-sub { font-weight: 700; text-decoration: underline; text-decoration-thickness: 2px; background: #fff3b0; outline: 1px solid #b58b00; }
+.edit-ins { font-style: italic; text-decoration: underline wavy #b42318; background: #ffe4e0; }
+.edit-del { text-decoration: line-through 2px #b42318; color: #7a2f2f; background: #f6e3e3; }
+.del-mark::before { content: "\u2038"; color: #b42318; font-weight: 700; } .ins-mark::before { content: "\u207a"; color: #b42318; font-weight: 700; }
+.passage { border-left: 6px solid var(--c-fg); }
+.columns { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+.col { border-radius: 4px; padding: .5rem .7rem; } .col-article { background: var(--c-bg); } .col-source { border: 1px dashed var(--c-fg); }
+.label { font-size: .78rem; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; margin: .7rem 0 0; font-size: .92rem; } dt { font-weight: 700; color: var(--muted); } dd { margin: 0; }
+footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
+@media (max-width: 640px) { .columns { grid-template-columns: minmax(0, 1fr); } }
+@media screen and (prefers-color-scheme: dark) {
+  :root { color-scheme: dark; --ink: #e6e9ee; --muted: #a9b1bd; --line: #3a414c; --paper: #1b1f25; --ground: #111418; }
+  mark.hl, .col-article { background: color-mix(in srgb, var(--c-fg) 34%, var(--paper)); }
+  .edit-sub { background: #5a4700; color: #fff4c2; } .edit-ins { background: #5a2019; color: #ffd9d2; } .edit-del { background: #4a2424; color: #f5bcbc; }
+}
+@media print { body { background: #fff; } section, .passage { break-inside: avoid; } }
+`;
+
+  /** The report as a self-contained HTML document (inline style, no script, nothing fetched). */
+  async function reportHtml() {
+    const { report, cps, colours } = current;
+    const styleOf = (id) => colourStyle(colours.get(id) || colourFor(0));
+    const swatch = (id) => el('span', { class: 'swatch', style: styleOf(id), text: (colours.get(id) || {}).label || '' });
+    const sourceTexts = new Map();
+    await Promise.all([...new Set((report.passages || []).map((p) => p.source_id))].map((id) =>
+      getDocument(id).then((d) => sourceTexts.set(id, d), () => {})));
+
+    const firstLine = cps.join('').split('\n').map((l) => l.trim()).find((l) => l) || '';
+    const heading = report.query_title || (Array.from(firstLine).length > 120 ? `${Array.from(firstLine).slice(0, 120).join('')}…` : firstLine);
+    const body = el('body');
+    body.append(
+      el('h1', { text: heading }),
+      el('p', { class: 'meta' }, `Where the passages of ${report.query_id} came from: ${plural(report.query_length, 'character')}`,
+        report.query_date ? ` · published ${fmtDate(report.query_date)}` : '',
+        ` · traced by tessera on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`),
+    );
+
+    const bar = el('div', { class: 'coverage-bar', attrs: { role: 'img', 'aria-label': `${pct(report.coverage)} found in sources` } });
+    for (const s of report.sources || []) bar.append(el('span', { style: { ...styleOf(s.source_id), width: `${100 * s.coverage}%` }, title: `${s.source_id}: ${pct(s.coverage)}` }));
+    body.append(el('section', { data: { part: 'summary' } },
+      el('h2', { text: 'Summary' }),
+      bar,
+      el('div', { class: 'figures' },
+        el('div', {}, el('b', { text: pct(report.coverage) }), 'found elsewhere'),
+        el('div', {}, el('b', { text: pct(report.original_share) }), 'original'),
+        el('div', {}, el('b', { text: num((report.passages || []).length) }), 'passages'),
+        el('div', {}, el('b', { text: num((report.sources || []).length) }), 'sources'))));
+
+    const sourceRows = (list) => {
+      const table = el('table', {}, el('thead', {}, el('tr', {},
+        ...['', 'Source', 'Outlet', 'Date', 'Id', 'Share of the article', 'Passages'].map((h) => el('th', { text: h })))));
+      const tbody = el('tbody');
+      for (const s of list) {
+        tbody.append(el('tr', { data: { sourceId: s.source_id } },
+          el('td', {}, swatch(s.source_id)), el('td', { text: s.title || s.source_id }), el('td', { text: s.outlet || '' }),
+          el('td', { text: fmtDate(s.date) }), el('td', {}, el('code', { text: s.source_id })),
+          el('td', { text: pct(s.coverage) }), el('td', { text: String(s.passages) })));
+      }
+      table.append(tbody);
+      return table;
+    };
+    body.append(el('section', { data: { part: 'sources' } }, el('h2', { text: 'Sources' }),
+      (report.sources || []).length ? sourceRows(report.sources) : el('p', { class: 'muted', text: 'No source found.' })));
+    if ((report.later_copies || []).length) {
+      body.append(el('section', { data: { part: 'later-copies' } }, el('h2', { text: 'Later copies' }),
+        el('p', { class: 'muted', text: 'Documents published after the article that carry its passages: copies of it, not its sources.' }),
+        sourceRows(report.later_copies)));
+    }
+    const subs = report.substitutions || [];
+    body.append(el('section', { data: { part: 'substitutions' } }, el('h2', { text: 'Substitutions' }),
+      subs.length ? el('ul', {}, ...subs.map((x) => el('li', {}, el('del', { text: x.source }), ' → ', el('b', { text: x.query }), ` ×${x.count}`)))
+        : el('p', { class: 'muted', text: 'No word of a source was replaced.' })));
+
+    const layers = articleLayers(report);
+    const article = el('div', { class: 'text' });
+    buildMarkedText(article, cps, 0, cps.length, layers.outers, layers.inners, layers.points);
+    body.append(el('section', { data: { part: 'article' } }, el('h2', { text: 'Article text' }),
+      el('p', { class: 'muted', text: 'Highlighted: passages found in a source (its colour). Bold: a word replaced; italic: a word inserted; ‸ source words dropped.' }),
+      article));
+
+    body.append(el('h2', { text: 'Passages' }));
+    (report.passages || []).forEach((p, i) => {
+      const artText = el('div', { class: 'text' });
+      const la = editLayers(p, i, 'article');
+      buildMarkedText(artText, cps, p.query_offset, p.query_offset + p.query_length, [], la.inners, la.points);
+      const srcText = el('div', { class: 'text' });
+      const doc = sourceTexts.get(p.source_id);
+      if (doc) {
+        const ls = editLayers(p, i, 'source');
+        buildMarkedText(srcText, doc.cps, p.source_offset, p.source_offset + p.source_length, [], ls.inners, ls.points);
+      } else {
+        srcText.append(el('span', { class: 'muted', text: 'The source text could not be loaded.' }));
+      }
+      const nSub = (p.edits || []).filter((e) => e.op === 'sub').length;
+      const nIns = (p.edits || []).filter((e) => e.op === 'ins').length;
+      const nDel = (p.edits || []).filter((e) => e.op === 'del').length;
+      body.append(el('article', { class: 'passage', style: styleOf(p.source_id), attrs: { id: `passage-${i + 1}` }, data: { sourceId: p.source_id } },
+        el('h3', {}, swatch(p.source_id), ` Passage ${i + 1}: from ${p.source_title || p.source_id}`),
+        el('p', { class: 'meta', text: `${[p.source_outlet, fmtDate(p.source_date)].filter(Boolean).join(', ')}${p.source_outlet || p.source_date ? ' · ' : ''}score ${p.score.toFixed(2)} · article ${num(p.query_offset)}–${num(p.query_offset + p.query_length)} · source ${num(p.source_offset)}–${num(p.source_offset + p.source_length)}${p.reordered ? ' · reordered' : ''}` }),
+        el('div', { class: 'columns' },
+          el('div', { class: 'col col-article' }, el('div', { class: 'label', text: 'Article' }), artText),
+          el('div', { class: 'col col-source' }, el('div', { class: 'label', text: `Source: ${p.source_id}` }), srcText)),
+        el('dl', {},
+          el('dt', { text: 'Edits' }),
+          el('dd', { text: nSub + nIns + nDel ? `${plural(nSub, 'replacement')}, ${plural(nIns, 'insertion')}, ${plural(nDel, 'deletion')}: ${editsCell(p)}` : 'none (verbatim)' }),
+          el('dt', { text: 'Earliest source' }),
+          el('dd', { text: p.earliest ? [p.earliest.source_id, fmtDate(p.earliest.date)].filter(Boolean).join(', ') : 'no dated source' }),
+          el('dt', { text: 'Also in' }),
+          el('dd', { text: (p.alternatives || []).map((a) => a.source_id).join(', ') || 'no other source' }))));
+    });
+    if (!(report.passages || []).length) body.append(el('p', { class: 'muted', text: 'No passage of this article was found in the index.' }));
+    body.append(el('footer', { text: 'Exported from the tessera web page. Offsets count Unicode code points of the article and source texts.' }));
+
+    const title = el('title', { text: `${heading} — tessera report` });
+    return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="color-scheme" content="light dark">\n${title.outerHTML}\n<style>${EXPORT_CSS}</style>\n</head>\n${body.outerHTML}\n</html>\n`;
+  }
+
+  async function downloadHtml() {
+    if (!current) return;
+    const mine = current;
+    const html = await reportHtml();
+    if (mine !== current) return;
+    saveFile(html, 'text/html;charset=utf-8', 'html');
   }
 
   function passageLinks(indices) {
@@ -556,7 +812,8 @@
     return `Passage ${i + 1}: from ${p.source_outlet || p.source_id}${p.source_date ? `, ${fmtDate(p.source_date)}` : ''} — score ${p.score.toFixed(2)}`;
   }
 
-  function renderArticle(report, cps) {
+  /** Passage highlights, edits and passage numbers over the whole article. */
+  function articleLayers(report) {
     const outers = [];
     const inners = [];
     const points = [];
@@ -588,6 +845,11 @@
         make: () => el('span', { class: 'orig', data: { original: k } }),
       });
     });
+    return { outers, inners, points };
+  }
+
+  function renderArticle(report, cps) {
+    const { outers, inners, points } = articleLayers(report);
     els.articleText.replaceChildren();
     buildMarkedText(els.articleText, cps, 0, cps.length, outers, inners, points);
   }
@@ -844,49 +1106,18 @@
   // ---------------------------------------------------------------- files
 
   const MAX_FILE = 16 * 1024 * 1024;
-  const BLOCK = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'BLOCKQUOTE', 'DD', 'DIV', 'DL', 'DT', 'FIGCAPTION', 'FIGURE',
-    'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HR', 'LI', 'MAIN', 'OL', 'P', 'SECTION', 'TABLE', 'TR', 'UL']);
 
-  /** The readable text of an HTML page: DOMParser, scripts and navigation dropped, blocks as paragraphs. */
-  function htmlToText(html) {
-    const doc = new DOMParser().parseFromString(html, 'text/html');
-    for (const n of doc.querySelectorAll('script, style, noscript, template, svg, iframe, object, embed, nav, footer, form, button, select')) n.remove();
-    const out = [];
-    const walk = (node) => {
-      for (const child of node.childNodes) {
-        if (child.nodeType === Node.TEXT_NODE) {
-          out.push(child.data.replace(/\s+/g, ' '));
-        } else if (child.nodeType === Node.ELEMENT_NODE) {
-          const tag = child.tagName;
-          if (tag === 'BR') {
-            out.push('\n');
-          } else if (tag === 'PRE') {
-            out.push('\n\n', child.textContent, '\n\n');
-          } else {
-            const block = BLOCK.has(tag);
-            if (block) out.push('\n\n');
-            walk(child);
-            if (block) out.push('\n\n');
-            else if (tag === 'TD' || tag === 'TH') out.push(' ');
-          }
-        }
-      }
-    };
-    if (doc.body) walk(doc.body);
-    const text = out.join('')
-      .split('\n').map((l) => l.replace(/[ \t\u00a0]+/g, ' ').trim()).join('\n')
-      .replace(/\n{3,}/g, '\n\n')
-      .trim();
-    const og = doc.querySelector('meta[property="og:title"]');
-    const title = (og && og.getAttribute('content')) || (doc.title || '');
-    return { text, title: title.trim() };
-  }
-
+  /**
+   * Loads a dropped or opened file: a text file goes into the text box; an
+   * HTML page is sent to the server as it is, which extracts its main text
+   * with the extractor of the CLI and traces it (the text box then shows
+   * the extracted text, so the offsets of the page and of the CLI agree).
+   */
   function loadFile(file) {
     clearError();
     if (!file) return;
     const name = file.name || 'file';
-    const isHtml = /\.html?$/i.test(name) || file.type === 'text/html';
+    const isHtml = /\.(html?|xhtml)$/i.test(name) || file.type === 'text/html' || file.type === 'application/xhtml+xml';
     const isText = /\.(txt|text)$/i.test(name) || file.type === 'text/plain';
     if (!isHtml && !isText) {
       showError(`${name} is not a .txt or .html file.`);
@@ -899,19 +1130,19 @@
     const reader = new FileReader();
     reader.onerror = () => showError(`Cannot read ${name}: ${reader.error ? reader.error.message : 'unknown error'}`);
     reader.onload = () => {
-      let text = String(reader.result || '');
-      if (isHtml) {
-        const r = htmlToText(text);
-        text = r.text;
-        if (r.title && !els.title.value.trim()) els.title.value = r.title;
-      }
-      if (!text.trim()) {
+      const content = String(reader.result || '');
+      if (!content.trim()) {
         showError(`${name} holds no text.`);
         return;
       }
-      els.article.value = text;
+      if (isHtml) {
+        els.fileName.textContent = `Sending ${name} to the server…`;
+        traceHtml(content, name);
+        return;
+      }
+      els.article.value = content;
       queryId = name;
-      els.fileName.textContent = `Loaded ${name} (${plural(Array.from(text).length, 'character')}). Press Trace.`;
+      els.fileName.textContent = `Loaded ${name} (${plural(Array.from(content).length, 'character')}). Press Trace.`;
       els.trace.focus();
     };
     reader.readAsText(file, 'utf-8');
@@ -997,6 +1228,74 @@
   };
   els.passages.addEventListener('mouseover', (e) => pair(e, true));
   els.passages.addEventListener('mouseout', (e) => pair(e, false));
+
+  // ---------------------------------------------------------------- browse the index
+
+  const BROWSE_PAGE = 50;
+  const browse = { prefix: null, q: '', next: null, gen: 0, shown: 0, timer: 0 };
+
+  /** Lists the indexed documents (id order), from the start of `prefix` or after the last one shown. */
+  async function listDocuments(more) {
+    if (!more) {
+      browse.prefix = els.browsePrefix.value;
+      browse.q = els.browseQ.value.trim();
+      browse.next = null;
+      browse.shown = 0;
+    }
+    const gen = ++browse.gen;
+    const q = new URLSearchParams({ limit: String(BROWSE_PAGE) });
+    if (browse.prefix) q.set('prefix', browse.prefix);
+    if (browse.q) q.set('q', browse.q);
+    if (more && browse.next) q.set('after', browse.next);
+    els.browseStatus.textContent = 'Loading…';
+    let page;
+    try {
+      page = await api('GET', `/v1/documents?${q}`);
+    } catch (e) {
+      if (gen === browse.gen) els.browseStatus.textContent = `Cannot list the documents: ${e.message}`;
+      return;
+    }
+    if (gen !== browse.gen) return;
+    if (!more) els.docList.replaceChildren();
+    for (const d of page.documents) {
+      els.docList.append(el('li', { testid: 'doc-item', data: { id: d.id } },
+        el('button', {
+          class: 'link-button doc-id', text: d.id, testid: 'doc-trace',
+          attrs: { type: 'button', title: `Trace ${d.id} (its link can be shared)` },
+          on: { click: () => traceDocument(d.id) },
+        }),
+        el('span', { class: 'doc-title', text: d.title || '' }),
+        d.outlet || d.date ? el('span', { class: 'doc-when', text: [d.outlet, fmtDate(d.date)].filter(Boolean).join(' · ') }) : null));
+    }
+    browse.shown += page.documents.length;
+    browse.next = page.next;
+    els.browseMore.hidden = !page.next;
+    const what = [browse.prefix ? ` whose id starts with “${browse.prefix}”` : '',
+      browse.q ? ` whose id or title contains “${browse.q}”` : ''].filter(Boolean).join(' and');
+    els.browseStatus.textContent = browse.shown
+      ? `${plural(browse.shown, 'document')}${what}${page.next ? ' so far' : ''}. Choose an id to trace it.`
+      : `No document${what}.`;
+  }
+
+  els.browse.addEventListener('toggle', () => {
+    if (els.browse.open && browse.prefix === null) listDocuments(false);
+  });
+  els.browseForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearTimeout(browse.timer);
+    listDocuments(false);
+  });
+  for (const input of [els.browsePrefix, els.browseQ]) {
+    input.addEventListener('input', () => {
+      clearTimeout(browse.timer);
+      browse.timer = setTimeout(() => listDocuments(false), 250);
+    });
+  }
+  els.browseMore.addEventListener('click', () => listDocuments(true));
+
+  // A permalink: `/?doc=ID` traces the indexed document ID.
+  const linked = new URLSearchParams(window.location.search).get('doc');
+  if (linked) traceDocument(linked);
 
   // What the server holds.
   api('GET', '/v1/health').then((h) => {

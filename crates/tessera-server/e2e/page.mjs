@@ -77,6 +77,72 @@ async function checkHighlights(page, report, text, what) {
   });
 }
 
+/** GET a JSON document of the API. */
+async function apiGet(pathAndQuery) {
+  const r = await fetch(`${origin}${pathAndQuery}`, { signal: AbortSignal.timeout(T) });
+  const body = await r.text();
+  check(r.ok, `GET ${pathAndQuery} answered ${r.status}: ${body}`);
+  return JSON.parse(body);
+}
+
+/** POST /v1/trace with any body, asked of the API directly. */
+async function apiTrace(body) {
+  const r = await fetch(`${origin}/v1/trace`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(T),
+  });
+  const text = await r.text();
+  check(r.ok, `POST /v1/trace answered ${r.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** Parses CSV (RFC 4180: quoted fields, doubled quotes, CRLF records). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; }
+    else field += c;
+  }
+  check(!quoted, 'the CSV ends inside a quoted field');
+  check(field === '' && row.length === 0, 'the CSV does not end with CRLF');
+  return rows;
+}
+
+/** Clicks a download button and returns the file's name and text. */
+async function download(page, testid) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: T }),
+    page.locator(`[data-testid="${testid}"]`).click(),
+  ]).catch((e) => { throw new CheckFailed(`${testid}: no download started (${e.message.split('\n')[0]})`); });
+  const file = await dl.path();
+  return { name: dl.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
+/** WCAG contrast ratio of two computed CSS colours (rgb()/rgba()). */
+function contrast(a, b) {
+  const lum = (css) => {
+    const [r, g, bl] = css.match(/[\d.]+/g).slice(0, 3).map((x) => {
+      const v = Number(x) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
 async function waitForResults(page, queryLength) {
   // The results of this text, or the error the page shows.
   const done = page.locator(`#results[data-query-length="${queryLength}"]`);
@@ -250,6 +316,160 @@ async function main() {
     await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); });
     await page.screenshot({ path: shotPath, fullPage: true, timeout: T });
 
+    // ------------------------------------------------------------ exports
+    step('JSON download: the report of the API');
+    const json = await download(page, 'download-json');
+    check(json.name === 'article.trace.json', `the JSON download is named ${json.name}`);
+    check(JSON.stringify(JSON.parse(json.text)) === JSON.stringify(expected), 'the JSON download differs from the API\'s report');
+
+    step('CSV download: one row per passage, quoted where needed');
+    const csv = await download(page, 'download-csv');
+    check(csv.name === 'article.trace.csv', `the CSV download is named ${csv.name}`);
+    const rows = parseCsv(csv.text);
+    const header = rows[0];
+    for (const col of ['query_offset', 'query_length', 'source_id', 'source_title', 'source_outlet', 'source_date', 'source_offset', 'source_length', 'score', 'substitutions', 'edits', 'text']) {
+      check(header.includes(col), `the CSV has no column ${col}: ${header.join(',')}`);
+    }
+    check(rows.length === expected.passages.length + 1, `the CSV has ${rows.length - 1} rows, the report ${expected.passages.length} passages`);
+    const col = (r, name) => r[header.indexOf(name)];
+    const seedCps = Array.from(seed);
+    expected.passages.forEach((p, i) => {
+      const r = rows[i + 1];
+      check(r.length === header.length, `CSV row ${i + 1} has ${r.length} fields, the header ${header.length}`);
+      check(Number(col(r, 'query_offset')) === p.query_offset && Number(col(r, 'query_length')) === p.query_length
+        && col(r, 'source_id') === p.source_id && Number(col(r, 'source_offset')) === p.source_offset
+        && Number(col(r, 'score')) === p.score && col(r, 'source_date') === (p.source_date || ''),
+      `CSV row ${i + 1} does not match passage ${i + 1}: ${r.slice(0, 10).join(' | ')}`);
+      check(col(r, 'text') === seedCps.slice(p.query_offset, p.query_offset + p.query_length).join(''), `CSV row ${i + 1}: the text column is not the passage`);
+      check(Number(col(r, 'substitutions')) === p.edits.filter((e) => e.op === 'sub').length, `CSV row ${i + 1}: wrong count of substitutions`);
+    });
+    check(rows.some((r) => col(r, 'edits').includes('Russia -> Russian Federation')), 'no CSV row lists the edit Russia -> Russian Federation');
+    check(/,"[^"]*,/.test(csv.text), 'no CSV field with a comma is quoted');
+
+    step('HTML export: a self-contained page with the passages, sources, coverage and edits');
+    const exported = await download(page, 'download-html');
+    check(exported.name === 'article.trace.html', `the HTML export is named ${exported.name}`);
+    const x = exported.text;
+    check(/^<!doctype html>/i.test(x) && x.includes('<style>'), 'the HTML export is not a styled HTML document');
+    for (const bad of ['<script', '<link', ' src=', 'href="http', "href='http", 'url(', '@import']) {
+      check(!x.toLowerCase().includes(bad), `the HTML export contains ${bad} (it must not fetch anything)`);
+    }
+    for (const s of expected.sources) check(x.includes(s.source_id), `the HTML export does not name source ${s.source_id}`);
+    check(x.includes(`${(100 * expected.coverage).toFixed(1)}%`), 'the HTML export does not show the coverage');
+    const offline = await context.newPage();
+    const fetched = [];
+    offline.on('request', (r) => { if (!r.url().startsWith('about:') && !r.url().startsWith('data:')) fetched.push(r.url()); });
+    await context.setOffline(true);
+    await offline.setContent(x, { waitUntil: 'load', timeout: T });
+    const shown = await offline.evaluate(() => {
+      const art = document.querySelector('[data-part="article"] .text').cloneNode(true);
+      for (const n of art.querySelectorAll('.pnum')) n.remove();
+      return {
+        article: art.textContent,
+        marks: document.querySelectorAll('[data-part="article"] mark.hl').length,
+        passages: document.querySelectorAll('article.passage').length,
+        subs: [...document.querySelectorAll('[data-part="article"] .edit-sub')].map((e) => e.textContent),
+        sources: [...document.querySelectorAll('[data-part="sources"] tr[data-source-id]')].map((e) => e.dataset.sourceId),
+        sourceCols: [...document.querySelectorAll('article.passage .col-source .text')].map((e) => e.textContent),
+        markColour: getComputedStyle(document.querySelector('mark.hl')).borderBottomColor,
+      };
+    });
+    await context.setOffline(false);
+    check(fetched.length === 0, `the HTML export made requests: ${fetched.join(', ')}`);
+    check(shown.article === seed, 'the HTML export does not reproduce the article text exactly');
+    check(shown.passages === expected.passages.length, `the HTML export shows ${shown.passages} passages, expected ${expected.passages.length}`);
+    check(shown.marks >= expected.passages.length, 'the HTML export does not highlight every passage');
+    check(shown.subs.filter((t) => t === 'Russian Federation').length === 4, `the HTML export marks ${shown.subs.length} replacements, expected "Russian Federation" 4 times`);
+    check(JSON.stringify(shown.sources) === JSON.stringify(expected.sources.map((s) => s.source_id)), `the HTML export lists the sources ${shown.sources}`);
+    check(shown.sourceCols.every((t) => t.trim().length > 0), 'a passage of the HTML export has no source text');
+    check(shown.markColour !== 'rgba(0, 0, 0, 0)', 'the highlights of the HTML export have no colour');
+    await offline.close();
+    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
+
+    // ------------------------------------------------------------ browse and permalinks
+    step('browse the index: ids and titles in id order, a prefix narrows the list');
+    const listed = await apiGet('/v1/documents?limit=50');
+    check(listed.documents.length >= 5, `the index lists ${listed.documents.length} documents`);
+    await page.locator('[data-testid="browse"] summary').click();
+    const items = page.locator('[data-testid="doc-item"]');
+    await items.first().waitFor({ state: 'visible', timeout: T })
+      .catch(() => { throw new CheckFailed('opening "Browse the index" lists no document'); });
+    const ids = await items.evaluateAll((ls) => ls.map((l) => l.dataset.id));
+    check(JSON.stringify(ids) === JSON.stringify(listed.documents.map((d) => d.id)), `the page lists ${ids.slice(0, 5)}…, the API ${listed.documents.slice(0, 5).map((d) => d.id)}…`);
+    const withTitle = listed.documents.find((d) => d.title);
+    if (withTitle) {
+      check((await page.locator(`[data-testid="doc-item"][data-id="${withTitle.id}"]`).innerText()).includes(withTitle.title), `the title of ${withTitle.id} is not shown`);
+    }
+    const standins = await apiGet('/v1/documents?prefix=standin-&limit=1000');
+    check(standins.documents.length >= 3, 'the demo index has no standin-* documents');
+    await page.fill('[data-testid="browse-prefix"]', 'standin-');
+    await page.waitForFunction((n) => {
+      const li = [...document.querySelectorAll('[data-testid="doc-item"]')];
+      return li.length === n && li.every((l) => l.dataset.id.startsWith('standin-'));
+    }, standins.documents.length, { timeout: T }).catch(() => { throw new CheckFailed('typing a prefix does not narrow the list to its ids'); });
+
+    step('search ids and titles: a word of a title, in another case');
+    const titled = standins.documents.find((d) => d.title && /\w{4,}/.test(d.title));
+    check(titled, 'no stand-in document has a title');
+    const word = titled.title.match(/\w{4,}/)[0].toUpperCase();
+    const searched = await apiGet(`/v1/documents?q=${encodeURIComponent(word)}&limit=50`);
+    check(searched.documents.some((d) => d.id === titled.id), `searching "${word}" does not find ${titled.id}`);
+    await page.fill('[data-testid="browse-prefix"]', '');
+    await page.fill('[data-testid="browse-q"]', word);
+    await page.waitForFunction((want) => {
+      const li = [...document.querySelectorAll('[data-testid="doc-item"]')].map((l) => l.dataset.id);
+      return JSON.stringify(li) === JSON.stringify(want);
+    }, searched.documents.map((d) => d.id), { timeout: T }).catch(() => { throw new CheckFailed(`searching "${word}" does not list what the API finds`); });
+    for (const d of searched.documents) {
+      check(`${d.id} ${d.title || ''}`.toLowerCase().includes(word.toLowerCase()), `searching "${word}" lists ${d.id}, which does not contain it`);
+    }
+    await page.fill('[data-testid="browse-q"]', '');
+    await page.fill('[data-testid="browse-prefix"]', 'standin-');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="doc-item"]').length === n
+      && [...document.querySelectorAll('[data-testid="doc-item"]')].every((l) => l.dataset.id.startsWith('standin-')),
+    standins.documents.length, { timeout: T });
+
+    step('choose an id: its trace, and the URL becomes its permalink');
+    let target = null;
+    for (const d of standins.documents) {
+      const r = await apiTrace({ document_id: d.id });
+      if (r.passages.length) { target = { id: d.id, report: r }; break; }
+    }
+    check(target, 'no stand-in document has a passage from another one');
+    const targetDoc = await apiGet(`/v1/documents/${encodeURIComponent(target.id)}`);
+    await page.locator(`[data-testid="doc-item"][data-id="${target.id}"] [data-testid="doc-trace"]`).click();
+    await waitForResults(page, target.report.query_length);
+    await checkHighlights(page, target.report, targetDoc.text, `document ${target.id}`);
+    check(new URL(page.url()).searchParams.get('doc') === target.id, `after tracing ${target.id} the address is ${page.url()}`);
+    const link = page.locator('[data-testid="permalink"]');
+    check(new URL(await link.getAttribute('href'), page.url()).searchParams.get('doc') === target.id, 'the report has no link to itself');
+
+    step('open the permalink in a fresh page: the document is traced on load');
+    const linkPage = await context.newPage();
+    linkPage.on('pageerror', (e) => problem(`uncaught exception in the permalink page: ${e.message}`));
+    linkPage.on('console', (m) => { if (m.type() === 'error') problem(`console error in the permalink page: ${m.text()}`); });
+    const linkUrl = `${base.replace(/\/$/, '')}/?doc=${encodeURIComponent(target.id)}`;
+    await linkPage.goto(linkUrl, { waitUntil: 'load', timeout: T });
+    await waitForResults(linkPage, target.report.query_length);
+    await checkHighlights(linkPage, target.report, targetDoc.text, `permalink of ${target.id}`);
+    check(await linkPage.locator('[data-testid="passage"]').count() === target.report.passages.length, 'the permalink shows another number of passages than the API');
+    await linkPage.close();
+    const missing = await context.newPage();
+    watching = false; // the 404 below is expected
+    await missing.goto(`${base.replace(/\/$/, '')}/?doc=no-such-document`, { waitUntil: 'load', timeout: T });
+    await missing.locator('[data-testid="error"]').filter({ hasText: 'no-such-document' }).waitFor({ timeout: T })
+      .catch(() => { throw new CheckFailed('a permalink to an unknown document shows no error naming it'); });
+    await missing.close();
+    watching = true;
+
+    step('tracing pasted text again drops the permalink');
+    await page.fill('[data-testid="article-input"]', seed);
+    await page.click('[data-testid="trace-button"]');
+    await waitForResults(page, expected.query_length);
+    check(!new URL(page.url()).searchParams.has('doc'), `after a pasted trace the address is still ${page.url()}`);
+    check(await page.locator('[data-testid="permalink"]').count() === 0, 'a pasted article\'s report offers a permalink');
+    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
+
     // ------------------------------------------------------------ the article's date
     step('with a publication date, documents published later are later copies, not sources');
     const early = '2016-07-14';
@@ -285,19 +505,39 @@ async function main() {
     check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
 
     // ------------------------------------------------------------ an HTML file
-    step('open an .html file: tags stripped in the page, title taken');
+    step('drop an .html file: the server extracts it (the extractor of the CLI) and traces it');
+    const appJs = await (await fetch(`${origin}/assets/app.js`, { signal: AbortSignal.timeout(T) })).text();
+    check(!appJs.includes('DOMParser'), 'the page still extracts HTML itself');
+    const paragraphs = seed.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
     const html = '<!doctype html><html><head><title>Page title</title><style>p{color:red}</style>'
-      + '<script>window.bad = 1</script></head><body><nav>Home | World</nav><h1>Headline</h1>'
-      + '<p>First <b>paragraph</b> &amp; more.</p><p>Second<br>line 😀.</p><img src="/nowhere.png"></body></html>';
+      + '<script>window.bad = 1</script></head><body><nav>Home | World | Sport</nav><article>'
+      + paragraphs.map((p) => `<p>${p.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`).join('\n')
+      + '</article><footer>Copyright</footer><img src="/nowhere.png"></body></html>';
+    const fromApi = await apiTrace({ html, id: 'story.html' });
+    check(typeof fromApi.query_text === 'string' && fromApi.passages.length >= 5, 'the API does not trace the page');
     await page.fill('[data-testid="title-input"]', '');
-    await page.locator('#file-input').setInputFiles({ name: 'story.html', mimeType: 'text/html', buffer: Buffer.from(html) });
-    await page.locator('#file-name').filter({ hasText: 'story.html' }).waitFor({ timeout: T })
-      .catch(() => { throw new CheckFailed('loading an .html file did not confirm it'); });
-    const loaded = await page.inputValue('[data-testid="article-input"]');
-    check(loaded === 'Headline\n\nFirst paragraph & more.\n\nSecond\nline 😀.',
-      `the .html file became ${JSON.stringify(loaded)}`);
+    await page.fill('[data-testid="date-input"]', '');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/trace') && r.method() === 'POST', { timeout: T });
+    await page.evaluate((content) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([content], 'story.html', { type: 'text/html' }));
+      const target = document.querySelector('[data-testid="summary"]');
+      target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, html);
+    const request = await sent;
+    const posted = request.postDataJSON();
+    check(posted.html === html && posted.text === undefined, `the page sent ${JSON.stringify(Object.keys(posted))} instead of the page as html`);
+    await waitForResults(page, fromApi.query_length);
+    await checkHighlights(page, fromApi, fromApi.query_text, 'dropped .html file');
+    check(await page.inputValue('[data-testid="article-input"]') === fromApi.query_text, 'the text box does not show the text the server extracted');
     check(await page.inputValue('[data-testid="title-input"]') === 'Page title', 'the .html file\'s title was not taken');
-    check(await page.evaluate(() => window.bad === undefined), 'a script of the loaded .html file ran');
+    check(await page.locator('[data-testid="passage"]').count() === fromApi.passages.length, 'the dropped page shows another number of passages than the API');
+    check(await page.evaluate(() => window.bad === undefined), 'a script of the dropped .html file ran');
+    const pageJson = JSON.parse((await download(page, 'download-json')).text);
+    check(pageJson.query_text === fromApi.query_text && pageJson.passages.length === fromApi.passages.length,
+      'the JSON download of a dropped page does not carry the extracted text its offsets count');
     check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
 
     step('drop a .txt file onto the page');
@@ -314,6 +554,33 @@ async function main() {
     const dropped = await page.inputValue('[data-testid="article-input"]');
     check(dropped === 'Dropped 𠀀 text\nsecond line', `the dropped file became ${JSON.stringify(dropped)}`);
     check(await page.locator('#drop-overlay').isHidden(), 'the drop overlay stays visible after the drop');
+
+    // ------------------------------------------------------------ dark colour scheme
+    step('dark colour scheme when the system asks for it');
+    const looks = () => page.evaluate(() => {
+      const cs = (sel, prop) => { const e = document.querySelector(sel); return e && getComputedStyle(e)[prop]; };
+      return {
+        ground: cs('body', 'backgroundColor'), ink: cs('body', 'color'),
+        card: cs('.card', 'backgroundColor'), cardInk: cs('.card', 'color'),
+        mark: cs('[data-testid="article-text"] mark.hl', 'backgroundColor'), markInk: cs('[data-testid="article-text"] mark.hl', 'color'),
+        sub: cs('[data-testid="article-text"] .edit-sub', 'backgroundColor'), subInk: cs('[data-testid="article-text"] .edit-sub', 'color'),
+        col: cs('[data-testid="passage"] .col-article', 'backgroundColor'), colInk: cs('[data-testid="passage-article"]', 'color'),
+        input: cs('[data-testid="article-input"]', 'backgroundColor'), inputInk: cs('[data-testid="article-input"]', 'color'),
+      };
+    });
+    const light = await looks();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await looks();
+    check(contrast(dark.ground, 'rgb(0, 0, 0)') < 1.5, `in the dark scheme the page background is ${dark.ground}`);
+    check(dark.ground !== light.ground && dark.card !== light.card, 'the dark scheme changes no background');
+    for (const [what, fg, bg] of [['text', dark.cardInk, dark.card], ['highlight', dark.markInk, dark.mark],
+      ['replaced word', dark.subInk, dark.sub], ['passage column', dark.colInk, dark.col], ['text box', dark.inputInk, dark.input]]) {
+      check(contrast(fg, bg) >= 4.5, `in the dark scheme the ${what} is ${fg} on ${bg} (contrast ${contrast(fg, bg).toFixed(2)}, below 4.5)`);
+    }
+    check(contrast(light.cardInk, light.card) >= 4.5 && contrast(light.markInk, light.mark) >= 4.5, 'the light scheme lost its contrast');
+    await page.screenshot({ path: shotPath.replace(/(\.png)?$/i, '-dark.png'), fullPage: true, timeout: T });
+    await page.emulateMedia({ colorScheme: 'light' });
+    check((await looks()).ground === light.ground, 'back in the light scheme the background stays dark');
 
     // ------------------------------------------------------------ narrow window
     step('narrow window: the columns stack, nothing overflows');

@@ -38,7 +38,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/stats", get(stats))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/trace", post(trace))
-        .route("/v1/documents", post(add_documents))
+        .route("/v1/documents", get(list_documents).post(add_documents))
         .route(
             "/v1/documents/{id}",
             get(get_document).delete(delete_document),
@@ -297,6 +297,9 @@ fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 struct TraceRequest {
     /// The article to trace.
     text: Option<String>,
+    /// Or an HTML page holding it (its main text is extracted here, as
+    /// `tessera trace page.html` does).
+    html: Option<String>,
     /// Or the id of an indexed document (excluded from its own sources).
     document_id: Option<String>,
     /// The query id to report (default "query").
@@ -310,8 +313,8 @@ struct TraceRequest {
 }
 
 /// Parses the body of `POST /v1/trace`: a JSON object with exactly one of
-/// `text` and `document_id`, every field a string (`null` is refused, not
-/// taken as absent).
+/// `text`, `html` and `document_id`, every field a string (`null` is
+/// refused, not taken as absent).
 fn trace_request(bytes: &[u8], max_query: usize) -> Result<TraceRequest, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
@@ -325,9 +328,14 @@ fn trace_request(bytes: &[u8], max_query: usize) -> Result<TraceRequest, ApiErro
     }
     let req: TraceRequest = serde_json::from_value(value)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
-    if req.text.is_some() == req.document_id.is_some() {
+    let given = [
+        req.text.is_some(),
+        req.html.is_some(),
+        req.document_id.is_some(),
+    ];
+    if given.iter().filter(|&&g| g).count() != 1 {
         return Err(ApiError::bad_request(
-            "give exactly one of `text` and `document_id`",
+            "give exactly one of `text`, `html` and `document_id`",
         ));
     }
     if let Some(date) = &req.date {
@@ -360,13 +368,19 @@ fn trace_request(bytes: &[u8], max_query: usize) -> Result<TraceRequest, ApiErro
         if text.trim().is_empty() {
             return Err(ApiError::bad_request("`text` is empty"));
         }
-        if text.len() > max_query {
+        check_query_size(text, max_query)?;
+    }
+    if let Some(html) = &req.html {
+        // Markup around the text: as `tessera index add`, allow four times
+        // the text's limit for the page.
+        let limit = max_query.saturating_mul(4);
+        if html.len() > limit {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "query_too_large",
                 format!(
-                    "the article is {} bytes long; the server traces articles of at most {max_query} bytes",
-                    text.len()
+                    "the page is {} bytes long; the server takes pages of at most {limit} bytes",
+                    html.len()
                 ),
             ));
         }
@@ -397,6 +411,58 @@ fn query_size_of_document(st: &AppState, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn check_query_size(text: &str, max_query: usize) -> Result<(), ApiError> {
+    if text.len() > max_query {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "query_too_large",
+            format!(
+                "the article is {} bytes long; the server traces articles of at most {max_query} bytes",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The article of an `html` trace: the main text of the page, extracted
+/// with the same routine as the CLI's, and the page's title and date where
+/// the request gives none (a date only when it reads as one).
+struct FromHtml {
+    text: String,
+    title: Option<String>,
+    date: Option<String>,
+}
+
+fn from_html(html: &str, max_query: usize) -> Result<FromHtml, ApiError> {
+    let page = tessera::ingest::html::extract(html);
+    if page.text.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_text",
+            "`html` holds no article text (nothing readable outside scripts, menus and markup)",
+        ));
+    }
+    check_query_size(&page.text, max_query)?;
+    Ok(FromHtml {
+        text: page.text,
+        title: page.title,
+        date: page
+            .date
+            .filter(|d| tessera::date::parse_timestamp(d).is_some()),
+    })
+}
+
+/// The answer of `POST /v1/trace`: the report, and for an `html` trace the
+/// text that was traced (the report's offsets count its code points).
+#[derive(Debug, Serialize)]
+struct TraceOut {
+    #[serde(flatten)]
+    report: TraceReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_text: Option<String>,
+}
+
 /// Keeps `traces_in_flight` true: decremented when the work itself ends,
 /// not when the request gives up on it.
 struct InFlight(prometheus_client::metrics::gauge::Gauge);
@@ -418,12 +484,13 @@ fn timeout_error(timeout: std::time::Duration) -> ApiError {
     )
 }
 
-async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceReport>, ApiError> {
+async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceOut>, ApiError> {
     let bytes = read_body(&st, body).await?;
     let req = trace_request(&bytes, st.cfg.max_query_bytes)?;
     if let Some(id) = &req.document_id {
         query_size_of_document(&st, id)?;
     }
+    let max_query = st.cfg.max_query_bytes;
     let timeout = st.cfg.request_timeout;
     let started = Instant::now();
     let deadline = started + timeout;
@@ -448,7 +515,15 @@ async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceR
     let work = blocking(move || {
         let _permit = permit;
         let _in_flight = in_flight;
-        let traced = match (&req.text, &req.document_id) {
+        let page = match &req.html {
+            Some(html) => Some(from_html(html, max_query)?),
+            None => None,
+        };
+        let text = req
+            .text
+            .as_deref()
+            .or(page.as_ref().map(|p| p.text.as_str()));
+        let traced = match (text, &req.document_id) {
             (_, Some(doc)) => engine.trace_id_until(doc, deadline),
             (Some(text), None) => {
                 let exclude = match &req.exclude_id {
@@ -459,9 +534,15 @@ async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceR
                 };
                 let query = TraceQuery {
                     id: req.id.as_deref().unwrap_or("query"),
-                    title: req.title.as_deref(),
+                    title: req
+                        .title
+                        .as_deref()
+                        .or(page.as_ref().and_then(|p| p.title.as_deref())),
                     text,
-                    date: req.date.as_deref(),
+                    date: req
+                        .date
+                        .as_deref()
+                        .or(page.as_ref().and_then(|p| p.date.as_deref())),
                     exclude,
                 };
                 engine.trace_until(&query, deadline)
@@ -476,7 +557,10 @@ async fn trace(State(st): State<Shared>, body: Body) -> Result<axum::Json<TraceR
             other => other?,
         };
         st2.metrics.passages.inc_by(report.passages.len() as u64);
-        Ok(report)
+        Ok(TraceOut {
+            report,
+            query_text: page.map(|p| p.text),
+        })
     });
     // The answer goes out at the deadline; the work stops at its next check.
     let remaining = timeout.saturating_sub(started.elapsed());
@@ -589,6 +673,122 @@ async fn add_documents(
     })
     .await?;
     Ok(axum::Json(resp))
+}
+
+/// Query parameters of `GET /v1/documents`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    /// Only ids that start with this.
+    prefix: Option<String>,
+    /// Only ids after this one (the `next` of the previous page).
+    after: Option<String>,
+    /// Only documents whose id or title contains this (any case).
+    q: Option<String>,
+    /// Documents per page.
+    limit: Option<usize>,
+}
+
+/// Documents per page of `GET /v1/documents` unless `limit` says.
+const LIST_DEFAULT: usize = 100;
+/// The largest `limit` of `GET /v1/documents`.
+const LIST_MAX: usize = 1000;
+
+/// One document in the listing.
+#[derive(Debug, Serialize)]
+struct Listed {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+}
+
+/// A page of `GET /v1/documents`.
+#[derive(Debug, Serialize)]
+struct Listing {
+    documents: Vec<Listed>,
+    /// The `after` of the next page; `null` on the last one.
+    next: Option<String>,
+}
+
+async fn list_documents(
+    State(st): State<Shared>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<axum::Json<Listing>, ApiError> {
+    let Query(params) = params.map_err(|e| {
+        ApiError::bad_request(format!(
+            "invalid query parameters ({}); `prefix`, `after` and `q` are strings, `limit` is a \
+             whole number from 1 to {LIST_MAX}",
+            e.body_text()
+        ))
+    })?;
+    let limit = params.limit.unwrap_or(LIST_DEFAULT);
+    if !(1..=LIST_MAX).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "`limit` must be from 1 to {LIST_MAX}, not {limit}"
+        )));
+    }
+    let engine = st.engine();
+    let listing = blocking(move || {
+        use std::ops::Bound;
+        let index = engine.index();
+        let prefix = params.prefix.unwrap_or_default();
+        // A search reads the metadata of every document it passes: a scan
+        // from the cursor on, until a page is full.
+        let needle = params.q.map(|q| q.to_lowercase()).filter(|q| !q.is_empty());
+        let from = match params.after.as_deref() {
+            Some(after) if after >= prefix.as_str() => Bound::Excluded(after),
+            _ => Bound::Included(prefix.as_str()),
+        };
+        let mut documents = Vec::with_capacity(limit.min(128));
+        let mut more = false;
+        for addr in index.live_docs_by_id(from) {
+            let id = index.id(addr);
+            if !id.starts_with(prefix.as_str()) {
+                break;
+            }
+            let meta = match &needle {
+                Some(needle) => {
+                    let meta = index.meta(addr)?;
+                    let found = id.to_lowercase().contains(needle.as_str())
+                        || meta
+                            .title
+                            .as_deref()
+                            .is_some_and(|t| t.to_lowercase().contains(needle.as_str()));
+                    if !found {
+                        continue;
+                    }
+                    Some(meta)
+                }
+                None => None,
+            };
+            if documents.len() == limit {
+                more = true;
+                break;
+            }
+            let meta = match meta {
+                Some(m) => m,
+                None => index.meta(addr)?,
+            };
+            documents.push(Listed {
+                id: id.to_string(),
+                title: meta.title,
+                outlet: meta.outlet,
+                date: meta.date,
+            });
+        }
+        let next = if more {
+            documents.last().map(|d| d.id.clone())
+        } else {
+            None
+        };
+        Ok(Listing { documents, next })
+    })
+    .await?;
+    Ok(axum::Json(listing))
 }
 
 /// A document as `GET /v1/documents/{id}` returns it.

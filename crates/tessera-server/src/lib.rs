@@ -4,7 +4,8 @@
 //!
 //! | method and path | what it does |
 //! |---|---|
-//! | `POST /v1/trace` | traces an article (`{"text": …}`) or an indexed document (`{"document_id": …}`) |
+//! | `POST /v1/trace` | traces an article (`{"text": …}`), an HTML page (`{"html": …}`, its main text extracted as the CLI does) or an indexed document (`{"document_id": …}`) |
+//! | `GET /v1/documents` | lists ids and titles in id order, a page at a time (`prefix`, `q`, `after`, `limit`) |
 //! | `POST /v1/documents` | adds a batch of documents (JSON Lines body); token-protected |
 //! | `GET /v1/documents/{id}` | one document, text and metadata |
 //! | `DELETE /v1/documents/{id}` | deletes a document; token-protected |
