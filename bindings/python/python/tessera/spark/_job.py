@@ -22,6 +22,8 @@ back to the driver. The stages, in the order of ``tessera scan``:
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -436,10 +438,17 @@ def _spin(raw: DataFrame, doc: DataFrame) -> tuple[DataFrame, DataFrame]:
     return patterns, scores
 
 
-def session(master: str = "local[2]", app: str = "tessera scan") -> SparkSession:
-    """A Spark session for one machine bound to 127.0.0.1 (the CLI's)."""
-    return (SparkSession.builder.master(master).appName(app)
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .getOrCreate())
+def session(master: Optional[str] = "local[2]", app: str = "tessera scan") -> SparkSession:
+    """A Spark session for the scan. ``master``: ``local[N]`` runs on this
+    machine, bound to 127.0.0.1, its Python workers the interpreter running
+    this; ``None`` leaves the master to ``spark-submit``."""
+    b = SparkSession.builder.appName(app)
+    if master is not None:
+        b = b.master(master)
+        if master.startswith("local"):
+            b = (b.config("spark.driver.host", "127.0.0.1")
+                 .config("spark.driver.bindAddress", "127.0.0.1")
+                 .config("spark.ui.enabled", "false"))
+            # Python workers read it when the context starts.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return b.getOrCreate()
