@@ -213,6 +213,9 @@ impl Parts {
             id: query.id,
             title: None,
             text: &a.text,
+            // As the scan's pair stage: publication order, not the
+            // query's date, decides who may be a source.
+            date: None,
             exclude: None,
         };
         let mut rows = Vec::new();

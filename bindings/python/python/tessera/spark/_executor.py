@@ -68,7 +68,7 @@ def features(settings: dict[str, Any]) -> Stage:
             n = b.column("n").to_pylist()
             found = parts.features(list(zip(b.column("text").to_pylist(),
                                             b.column("date").to_pylist())))
-            cols = list(zip(*found)) if found else [[] for _ in range(7)]
+            cols: list[Any] = list(zip(*found)) if found else [[] for _ in range(7)]
             yield pa.RecordBatch.from_arrays(
                 [pa.array(n, pa.int64()), pa.array(cols[6], pa.int64()),
                  pa.array(cols[0], FEATURES.field("tokens").type),

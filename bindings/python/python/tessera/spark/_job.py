@@ -61,7 +61,7 @@ class SparkScanResult:
 
 def _schema(schema: Any) -> T.StructType:
     from pyspark.sql.pandas.types import from_arrow_schema
-    return from_arrow_schema(schema)  # type: ignore[no-any-return]
+    return from_arrow_schema(schema)
 
 
 def _cut(df: DataFrame) -> DataFrame:
