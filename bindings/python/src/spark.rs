@@ -36,6 +36,8 @@ type PyPair = (
     (u64, u64),
     Vec<(String, String)>,
 );
+/// A document's passages (start, end) and each of its spans' passage.
+type PyPassages = (Vec<(u64, u64)>, Vec<u32>);
 /// Features: tokens, fingerprints, n-gram hashes, their positions, band
 /// keys, 5-gram set, timestamp.
 type PyFeatures = (
@@ -271,11 +273,7 @@ impl ScanParts {
 
     /// The passages of each document from the spans of its pairs (sorted
     /// by start, then end): the passages, and each span's passage.
-    fn passages(
-        &self,
-        py: Python<'_>,
-        docs: Vec<Vec<(u64, u64)>>,
-    ) -> Vec<(Vec<(u64, u64)>, Vec<u32>)> {
+    fn passages(&self, py: Python<'_>, docs: Vec<Vec<(u64, u64)>>) -> Vec<PyPassages> {
         py.detach(|| {
             run_in(self.pool.as_deref(), || {
                 docs.par_iter().map(|spans| passages(spans)).collect()

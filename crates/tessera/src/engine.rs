@@ -414,6 +414,10 @@ pub(crate) fn report_of(
     build_report(query, q, &all, sources, metas, config, candidates)
 }
 
+/// A candidate with passages: its position among the candidates, its
+/// analysed text, its passages.
+pub(crate) type Kept = (usize, Arc<Analysed>, Vec<Passage>);
+
 /// Aligns a tokenized article with candidate sources in their order (each
 /// given by the query positions of the n-grams it shares, `hits`, and
 /// loaded by `source` from its position), skipping a candidate when every
@@ -428,7 +432,7 @@ pub(crate) fn align_pruned(
     max_cover: u8,
     config: &TraceConfig,
     mut source: impl FnMut(usize) -> Result<Arc<Analysed>>,
-) -> Result<(Vec<(usize, Arc<Analysed>, Vec<Passage>)>, usize)> {
+) -> Result<(Vec<Kept>, usize)> {
     let mut cover = vec![0u8; q.tokens.len()];
     let mut kept = Vec::new();
     let mut aligned = 0;

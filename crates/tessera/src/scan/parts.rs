@@ -35,9 +35,9 @@ use super::ScanConfig;
 use super::clusters::best_segment;
 use crate::candidates::{Ranking, distinct_ngrams};
 use crate::date::parse_timestamp;
-use crate::engine::{Query, align_pruned, report_of};
+use crate::engine::{Kept, Query, align_pruned, report_of};
 use crate::error::Result;
-use crate::prepared::{Analysed, Prepared, analyse};
+use crate::prepared::{Prepared, analyse};
 use crate::report::Detection;
 use crate::weights::Weights;
 
@@ -265,7 +265,7 @@ impl Parts {
         query: &Query<'_>,
         q: &Prepared<'_>,
         list: &[(DocRef<'_>, Vec<u32>)],
-        kept: Vec<(usize, Arc<Analysed>, Vec<tessera_align::Passage>)>,
+        kept: Vec<Kept>,
         aligned: usize,
         syndication: bool,
     ) -> Vec<PartPair> {
