@@ -1,7 +1,9 @@
 """``python -m tessera.spark scan INPUT --out DIR``: the scan as a Spark
 job from a shell, on one machine (``--master local[2]``, the default) or,
 under ``spark-submit``, on the cluster it submits to (``--master`` is then
-left to ``spark-submit``).
+left to ``spark-submit``). ``spark-submit`` runs a file, not a module: give
+it this one (``python -c 'import tessera.spark.__main__ as m;
+print(m.__file__)'`` prints its path), hence the absolute imports.
 
 INPUT is anything ``spark.read.json`` reads (JSON Lines files, folders,
 globs, Hadoop paths) with ``id`` and ``text`` and optionally ``outlet`` and
@@ -35,7 +37,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from pyspark import SparkConf
 
-    from ._job import scan, session
+    from tessera.spark._job import scan, session
     # Under spark-submit the master is already set; alone, one machine.
     master = a.master or (None if SparkConf().contains("spark.master") else "local[2]")
     spark = session(master)
