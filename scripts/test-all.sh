@@ -4,8 +4,9 @@
 #   1. the browser test's prerequisites (Debian's chromium, the npm packages
 #      of crates/tessera-server/e2e),
 #   2. a local virtual environment .venv with maturin, pytest, pyarrow,
-#      pandas, polars and mypy, and the Python package built from
-#      bindings/python and installed into it,
+#      pandas, polars, mypy and pyspark (the Spark job's tests run it in
+#      local mode on the machine's Java 17), and the Python package built
+#      from bindings/python and installed into it,
 #   3. cargo test --workspace --locked, then mypy and pytest for the package.
 #
 # Prints each runner's summary and a closing "N passed, N failed" line;
@@ -47,11 +48,14 @@ python="${PYTHON:-python3}"
   || die "$python is not Python 3.11 or later (set PYTHON)"
 [ -x .venv/bin/python ] || "$python" -m venv .venv || die "cannot create .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check \
-  "maturin>=1.7,<2" pytest pyarrow pandas polars mypy duckdb "schemathesis>=4,<5" || die "pip install of the test tools failed"
+  "maturin>=1.7,<2" pytest pyarrow pandas polars mypy duckdb "schemathesis>=4,<5" "pyspark>=4,<5" || die "pip install of the test tools failed"
 # The package is built as a user builds it (a release wheel), with the
 # maturin just installed rather than a fresh one per run.
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
   --force-reinstall --no-deps ./bindings/python || die "building the Python package failed"
+
+command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] \
+  || die "no Java for pyspark (tests/test_spark.py): install a JDK 17 or set JAVA_HOME"
 
 failed=0
 passed_total=0

@@ -224,7 +224,10 @@ impl Index {
         date: Option<String>,
         threads: Option<usize>,
     ) -> PyResult<String> {
-        if let Some(d) = date.as_deref().filter(|d| tessera::date::parse_timestamp(d).is_none()) {
+        if let Some(d) = date
+            .as_deref()
+            .filter(|d| tessera::date::parse_timestamp(d).is_none())
+        {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "date {d:?} is not an ISO 8601 date (YYYY-MM-DD, optionally with a time)"
             )));

@@ -8,6 +8,7 @@ mod index;
 mod options;
 mod progress;
 mod records;
+mod spark;
 
 use std::path::{Path, PathBuf};
 
@@ -135,7 +136,7 @@ fn evaluate(
 }
 
 /// The settings of a scan from keyword arguments (the CLI's defaults).
-fn scan_config(
+pub(crate) fn scan_config(
     max_df: Option<u32>,
     min_shared: Option<u32>,
     max_candidates: Option<usize>,
@@ -259,6 +260,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
+    m.add_class::<spark::ScanParts>()?;
     m.add_function(wrap_pyfunction!(dedup, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())

@@ -150,15 +150,7 @@ impl Engine {
 
     /// Tokenizes and weighs a text, keeping it.
     pub(crate) fn analyse(&self, text: String) -> Analysed {
-        let tokens = self.index.analyzer().tokenize(&text);
-        let weights = self.weights.of(&tokens);
-        let by_hash = tessera_align::by_hash(&tokens);
-        Analysed {
-            text,
-            tokens,
-            weights,
-            by_hash,
-        }
+        crate::prepared::analyse(self.index.analyzer(), &self.weights, text)
     }
 
     /// Candidate sources of a tokenized article, best first; with `after`
@@ -351,32 +343,16 @@ impl Engine {
         max_cover: u8,
         source: &dyn Fn(DocAddr) -> Result<Arc<Analysed>>,
     ) -> Result<TraceReport> {
-        let mut cover = vec![0u8; q.tokens.len()];
+        let hits: Vec<&[u32]> = cands.iter().map(|(_, h)| h.as_slice()).collect();
+        let (kept, aligned) =
+            align_pruned(q, &hits, max_cover, &self.config, |k| source(cands[k].0))?;
         let mut metas: Vec<(DocAddr, DocMeta)> = Vec::new();
         let mut held: Vec<Arc<Analysed>> = Vec::new();
         let mut lists: Vec<Vec<Passage>> = Vec::new();
-        let mut aligned = 0;
-        for (a, hits) in cands {
-            let covered = |&h: &u32| cover.get(h as usize).is_none_or(|&c| c >= max_cover);
-            if !hits.is_empty() && hits.iter().all(covered) {
-                continue;
-            }
-            let s = source(*a)?;
-            let passages = align(q.side(), s.view().side(), &self.config.align);
-            aligned += 1;
-            if passages.is_empty() {
-                // The report only reads the sources of passages: most
-                // candidates' metadata is never decoded.
-                continue;
-            }
-            for p in &passages {
-                for c in &mut cover[p.q.start as usize..p.q.end as usize] {
-                    *c = c.saturating_add(1);
-                }
-            }
+        for (k, s, passages) in kept {
+            metas.push((cands[k].0, self.index.meta(cands[k].0)?));
             held.push(s);
             lists.push(passages);
-            metas.push((*a, self.index.meta(*a)?));
         }
         let sources: Vec<Prepared<'_>> = held.iter().map(|s| s.view()).collect();
         let metas: Vec<(DocAddr, &DocMeta)> = metas.iter().map(|(a, m)| (*a, m)).collect();
@@ -395,32 +371,92 @@ impl Engine {
         sources: &[Prepared<'_>],
         candidates: usize,
     ) -> TraceReport {
-        let mut all = Vec::new();
-        for (cand, list) in lists.into_iter().enumerate() {
-            for passage in list {
-                let (q_chars, s_chars) = char_spans(q, &sources[cand], &passage);
-                all.push(Found {
-                    cand,
-                    passage,
-                    q_chars,
-                    s_chars,
-                });
-            }
-        }
         let sources_meta: Vec<(&DocMeta, Option<i64>)> = metas
             .iter()
             .map(|&(a, m)| (m, self.index.timestamp(a)))
             .collect();
-        build_report(
+        report_of(
             query,
             q,
-            &all,
-            sources,
             &sources_meta,
+            lists,
+            sources,
             &self.config,
             candidates,
         )
     }
+}
+
+/// The report of an article aligned with sources (`metas`: their
+/// metadata and timestamps; `lists`: the passages found with each) out of
+/// `candidates` aligned.
+pub(crate) fn report_of(
+    query: &Query<'_>,
+    q: &Prepared<'_>,
+    metas: &[(&DocMeta, Option<i64>)],
+    lists: Vec<Vec<Passage>>,
+    sources: &[Prepared<'_>],
+    config: &TraceConfig,
+    candidates: usize,
+) -> TraceReport {
+    let mut all = Vec::new();
+    for (cand, list) in lists.into_iter().enumerate() {
+        for passage in list {
+            let (q_chars, s_chars) = char_spans(q, &sources[cand], &passage);
+            all.push(Found {
+                cand,
+                passage,
+                q_chars,
+                s_chars,
+            });
+        }
+    }
+    build_report(query, q, &all, sources, metas, config, candidates)
+}
+
+/// A candidate with passages: its position among the candidates, its
+/// analysed text, its passages.
+pub(crate) type Kept = (usize, Arc<Analysed>, Vec<Passage>);
+
+/// Aligns a tokenized article with candidate sources in their order (each
+/// given by the query positions of the n-grams it shares, `hits`, and
+/// loaded by `source` from its position), skipping a candidate when every
+/// one of its hits already lies in `max_cover` passages of better
+/// candidates. Returns the candidates with passages (position, analysed
+/// text, passages) and the number of candidates aligned. Shared by the
+/// scan over an index and the scan's stages run elsewhere
+/// ([`crate::scan::parts`]).
+pub(crate) fn align_pruned(
+    q: &Prepared<'_>,
+    hits: &[&[u32]],
+    max_cover: u8,
+    config: &TraceConfig,
+    mut source: impl FnMut(usize) -> Result<Arc<Analysed>>,
+) -> Result<(Vec<Kept>, usize)> {
+    let mut cover = vec![0u8; q.tokens.len()];
+    let mut kept = Vec::new();
+    let mut aligned = 0;
+    for (k, hits) in hits.iter().enumerate() {
+        let covered = |&h: &u32| cover.get(h as usize).is_none_or(|&c| c >= max_cover);
+        if !hits.is_empty() && hits.iter().all(covered) {
+            continue;
+        }
+        let s = source(k)?;
+        let passages = align(q.side(), s.view().side(), &config.align);
+        aligned += 1;
+        if passages.is_empty() {
+            // The report only reads the sources of passages: most
+            // candidates' metadata is never decoded.
+            continue;
+        }
+        for p in &passages {
+            for c in &mut cover[p.q.start as usize..p.q.end as usize] {
+                *c = c.saturating_add(1);
+            }
+        }
+        kept.push((k, s, passages));
+    }
+    Ok((kept, aligned))
 }
 
 /// Aligns an article with one given source, without an index: the PAN

@@ -54,6 +54,20 @@ impl Analysed {
     }
 }
 
+/// Tokenizes and weighs a text with an analyzer, keeping it (a source
+/// shared by the articles aligned with it).
+pub(crate) fn analyse(analyzer: &Analyzer, weights: &Weights, text: String) -> Analysed {
+    let tokens = analyzer.tokenize(&text);
+    let weights = weights.of(&tokens);
+    let by_hash = tessera_align::by_hash(&tokens);
+    Analysed {
+        text,
+        tokens,
+        weights,
+        by_hash,
+    }
+}
+
 /// Tokenizes and weighs a text with an analyzer (the query side of a
 /// trace, or both sides of [`crate::align_pair`]).
 pub(crate) fn prepare<'t>(analyzer: &Analyzer, weights: &Weights, text: &'t str) -> Prepared<'t> {

@@ -34,12 +34,25 @@ impl Weights {
     /// Learns the frequent tokens of an index.
     pub fn from_index(index: &Index) -> Weights {
         let docs = index.num_docs();
-        if docs < MIN_DOCS {
-            return Weights::prior_only();
+        match Weights::frequent_min_df(docs) {
+            Some(min_df) => Weights::from_frequent(docs, index.frequent_tokens(min_df)),
+            None => Weights::prior_only(),
         }
-        let min_df = ((docs as f64 / RARE).ceil() as u32).max(2);
-        let learned = index
-            .frequent_tokens(min_df)
+    }
+
+    /// The least document frequency of a token for its weight to be
+    /// learned in a corpus of `docs` documents, or `None` when the corpus
+    /// is too small for frequencies to be trusted.
+    pub fn frequent_min_df(docs: u64) -> Option<u32> {
+        (docs >= MIN_DOCS).then(|| ((docs as f64 / RARE).ceil() as u32).max(2))
+    }
+
+    /// Weights from the frequent tokens of a corpus of `docs` documents
+    /// (token hash, document frequency; those of at least
+    /// [`Weights::frequent_min_df`] documents), counted elsewhere (by a
+    /// Spark job, say).
+    pub fn from_frequent(docs: u64, frequent: impl IntoIterator<Item = (u64, u32)>) -> Weights {
+        let learned = frequent
             .into_iter()
             .map(|(h, df)| {
                 let idf = (docs as f64 / f64::from(df.max(1))).ln() / RARE.ln();

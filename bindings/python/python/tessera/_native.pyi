@@ -64,6 +64,51 @@ class Index:
         progress: _Progress,
     ) -> tuple[bytes, str]: ...
 
+_PyDoc = tuple[int, int, str, str, Optional[str]]
+_PyQuery = tuple[_PyDoc, list[tuple[_PyDoc, list[int]]], Optional[_PyDoc]]
+_PyEdit = tuple[str, str, str, int, int, int, int]
+_PyPair = tuple[
+    int,
+    int,
+    bool,
+    tuple[str, int, int, str, int, int],
+    tuple[float, int, float, bool],
+    list[_PyEdit],
+    tuple[int, int],
+    list[tuple[str, str]],
+]
+_PyFeatures = tuple[
+    list[int], list[int], list[int], list[int], list[int], list[int], Optional[int]
+]
+
+class ScanParts:
+    """The scan's stages with one configuration and the corpus's token
+    weights (the Spark job's executors call them, a batch at a time)."""
+
+    def __init__(
+        self,
+        documents: int = 0,
+        frequent: list[tuple[int, int]] = ...,
+        max_df: Optional[int] = None,
+        min_shared: Optional[int] = None,
+        max_candidates: Optional[int] = None,
+        neardup_jaccard: Optional[float] = None,
+        min_cluster_size: Optional[int] = None,
+        threads: Optional[int] = None,
+    ) -> None: ...
+    def settings(self) -> tuple[int, int, int, int, int, float, int, float]: ...
+    @staticmethod
+    def frequent_min_df(documents: int) -> Optional[int]: ...
+    def features(self, docs: list[tuple[str, Optional[str]]]) -> list[_PyFeatures]: ...
+    def jaccard(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]: ...
+    def rank(
+        self, queries: list[tuple[list[int], list[int], list[int]]]
+    ) -> list[list[tuple[int, list[int]]]]: ...
+    def pairs(self, queries: list[_PyQuery]) -> tuple[list[_PyPair], int]: ...
+    def passages(
+        self, docs: list[list[tuple[int, int]]]
+    ) -> list[tuple[list[tuple[int, int]], list[int]]]: ...
+
 def align(
     query: str,
     source: str,

@@ -56,7 +56,7 @@ impl Record for Endpoint {
 }
 
 /// A span of a document: (document, start, end).
-type Segment = (u32, u64, u64);
+pub(super) type Segment = (u32, u64, u64);
 
 /// The links between spans, as pairs come.
 pub(super) struct ReuseClusters {
@@ -122,17 +122,9 @@ impl ReuseClusters {
             // more text, stays apart. Otherwise clusters would chain different
             // passages together through the documents that hold both, and a
             // corpus dense with reuse would collapse into one cluster.
-            let best = segments[doc_first..]
-                .iter()
-                .enumerate()
-                .map(|(k, &(_, start, end))| {
-                    let overlap = end.min(ep.end).saturating_sub(start.max(ep.start));
-                    (overlap, k, (end - start).max(ep.end - ep.start))
-                })
-                .filter(|&(overlap, _, longer)| 2 * overlap > longer)
-                .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            let best = best_segment(&segments[doc_first..], ep.start, ep.end);
             let seg = match best {
-                Some((_, k, _)) => doc_first + k,
+                Some(k) => doc_first + k,
                 None => {
                     segments.push((ep.doc, ep.start, ep.end));
                     segments.len() - 1
@@ -209,6 +201,23 @@ impl ReuseClusters {
 }
 
 /// The columns of `reuse_clusters`.
+/// The passage of one document (`segments`, in order of creation) that a
+/// span joins: the one overlapping it by more than half the longer of the
+/// two, the most, ties to the first; `None` when the span is a new
+/// passage.
+pub(super) fn best_segment(segments: &[Segment], start: u64, end: u64) -> Option<usize> {
+    segments
+        .iter()
+        .enumerate()
+        .map(|(k, &(_, s, e))| {
+            let overlap = e.min(end).saturating_sub(s.max(start));
+            (overlap, k, (e - s).max(end - start))
+        })
+        .filter(|&(overlap, _, longer)| 2 * overlap > longer)
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+        .map(|(_, k, _)| k)
+}
+
 fn columns() -> Vec<Field> {
     use DataType::{Boolean, Float64, Int64, Utf8};
     let member = list_of(vec![

@@ -55,6 +55,7 @@ mod neardup;
 mod output;
 mod pairs;
 mod pairs_table;
+pub mod parts;
 mod spin;
 
 use std::collections::BTreeMap;

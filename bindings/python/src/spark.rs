@@ -1,0 +1,283 @@
+//! The stages of a scan called by the Spark job (`tessera.spark`) in its
+//! executors, a batch of documents or queries per call: [`ScanParts`]
+//! wraps [`tessera::scan::parts::Parts`] and the corpus's token weights.
+//! Hashes cross to Python as signed 64-bit integers (Spark's `long`), bit
+//! for bit. Every batch is worked on with the GIL released, on the
+//! object's thread pool (sized by the job from Spark's task cores).
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use rayon::prelude::*;
+use tessera::Weights;
+use tessera::scan::parts::{DocRef, GRAM_RULES, PartPair, Parts, passages};
+
+use crate::errors::{caught, finish};
+use crate::options::{pool, run_in};
+
+/// A document of the pair stage: number, rank, id, text, date.
+type PyDoc = (u64, u64, String, String, Option<String>);
+/// A query of the pair stage: itself, its candidates with their hits, and
+/// its near-duplicate cluster's representative.
+type PyQuery = (PyDoc, Vec<(PyDoc, Vec<u32>)>, Option<PyDoc>);
+/// An edit: op, query words, source words, offsets and lengths.
+type PyEdit = (String, String, String, u64, u64, u64, u64);
+/// A pair: query number, source number, syndication, query id, query
+/// offset and length, source id, offset and length, score, matched words,
+/// evidence, reordered, edits, aligned words, substituted words, spin
+/// substitutions.
+type PyPair = (
+    u64,
+    u64,
+    bool,
+    (String, u64, u64, String, u64, u64),
+    (f64, u32, f64, bool),
+    Vec<PyEdit>,
+    (u64, u64),
+    Vec<(String, String)>,
+);
+/// A document's passages (start, end) and each of its spans' passage.
+type PyPassages = (Vec<(u64, u64)>, Vec<u32>);
+/// Features: tokens, fingerprints, n-gram hashes, their positions, band
+/// keys, 5-gram set, timestamp.
+type PyFeatures = (
+    Vec<i64>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<u32>,
+    Vec<i64>,
+    Vec<i64>,
+    Option<i64>,
+);
+
+fn signed(v: &[u64]) -> Vec<i64> {
+    v.iter().map(|&h| h as i64).collect()
+}
+
+fn doc_ref(d: &PyDoc) -> DocRef<'_> {
+    DocRef {
+        doc: d.0,
+        rank: d.1,
+        id: &d.2,
+        text: &d.3,
+        date: d.4.as_deref(),
+    }
+}
+
+fn py_pair(q: u64, p: PartPair) -> PyPair {
+    let d = p.detection;
+    let edits = d
+        .edits
+        .into_iter()
+        .map(|e| {
+            let op = serde_json::to_value(e.op)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            (
+                op,
+                e.query,
+                e.source,
+                e.query_offset,
+                e.source_offset,
+                e.query_length,
+                e.source_length,
+            )
+        })
+        .collect();
+    (
+        q,
+        p.source,
+        p.syndication,
+        (
+            d.query_id,
+            d.query_offset,
+            d.query_length,
+            d.source_id,
+            d.source_offset,
+            d.source_length,
+        ),
+        (d.score, d.matched_words, d.evidence, d.reordered),
+        edits,
+        (p.aligned_words, p.substituted_words),
+        p.patterns,
+    )
+}
+
+/// The scan's stages with one configuration and the corpus's token
+/// weights.
+#[pyclass(module = "tessera._native", frozen)]
+pub struct ScanParts {
+    parts: Parts,
+    weights: Weights,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+#[pymethods]
+impl ScanParts {
+    #[new]
+    #[pyo3(signature = (documents = 0, frequent = Vec::new(), max_df = None, min_shared = None, max_candidates = None, neardup_jaccard = None, min_cluster_size = None, threads = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        documents: u64,
+        frequent: Vec<(i64, u32)>,
+        max_df: Option<u32>,
+        min_shared: Option<u32>,
+        max_candidates: Option<usize>,
+        neardup_jaccard: Option<f64>,
+        min_cluster_size: Option<usize>,
+        threads: Option<usize>,
+    ) -> PyResult<ScanParts> {
+        let cfg = crate::scan_config(
+            max_df,
+            min_shared,
+            max_candidates,
+            neardup_jaccard,
+            min_cluster_size,
+            None,
+        );
+        let weights = if Weights::frequent_min_df(documents).is_some() {
+            Weights::from_frequent(documents, frequent.into_iter().map(|(h, n)| (h as u64, n)))
+        } else {
+            Weights::prior_only()
+        };
+        Ok(ScanParts {
+            parts: Parts::new(&cfg),
+            weights,
+            pool: pool(threads)?,
+        })
+    }
+
+    /// The settings that shape the candidate table: max_df, the least
+    /// documents and ratio of boilerplate, the popular factor and sources,
+    /// the near-duplicate threshold, the least reuse cluster size and the
+    /// boilerplate share of a reuse cluster.
+    fn settings(&self) -> (u32, u64, u64, u32, usize, f64, usize, f64) {
+        let c = self.parts.config();
+        (
+            c.trace.min_df_cap,
+            GRAM_RULES.min_boilerplate_docs,
+            GRAM_RULES.boilerplate_ratio,
+            GRAM_RULES.popular_factor,
+            GRAM_RULES.popular_sources,
+            c.neardup_jaccard,
+            c.min_cluster_size,
+            c.boilerplate_share,
+        )
+    }
+
+    /// The least document frequency of a frequent token in a corpus of
+    /// `documents` (None: too few documents to learn weights).
+    #[staticmethod]
+    fn frequent_min_df(documents: u64) -> Option<u32> {
+        Weights::frequent_min_df(documents)
+    }
+
+    /// The features of each (text, date).
+    fn features(&self, py: Python<'_>, docs: Vec<(String, Option<String>)>) -> Vec<PyFeatures> {
+        py.detach(|| {
+            run_in(self.pool.as_deref(), || {
+                docs.par_iter()
+                    .map(|(text, date)| {
+                        let f = self.parts.features(text, date.as_deref());
+                        let (hashes, pos): (Vec<u64>, Vec<u32>) = f.grams.into_iter().unzip();
+                        (
+                            signed(&f.tokens),
+                            signed(&f.fingerprints),
+                            signed(&hashes),
+                            pos,
+                            signed(&f.bands),
+                            signed(&f.shingles),
+                            f.timestamp,
+                        )
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    /// The exact Jaccard similarity of each pair of sorted 5-gram sets.
+    fn jaccard(&self, py: Python<'_>, pairs: Vec<(Vec<i64>, Vec<i64>)>) -> Vec<f64> {
+        py.detach(|| {
+            run_in(self.pool.as_deref(), || {
+                pairs
+                    .par_iter()
+                    .map(|(a, b)| {
+                        // Sorted as unsigned, as the features were.
+                        let a: Vec<u64> = a.iter().map(|&h| h as u64).collect();
+                        let b: Vec<u64> = b.iter().map(|&h| h as u64).collect();
+                        Parts::jaccard(&a, &b)
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    /// Each query's candidate sources from its hits (sources, query
+    /// positions, document frequencies): (sources, hits of each).
+    fn rank(
+        &self,
+        py: Python<'_>,
+        queries: Vec<(Vec<u64>, Vec<u32>, Vec<u32>)>,
+    ) -> Vec<Vec<(u64, Vec<u32>)>> {
+        py.detach(|| {
+            run_in(self.pool.as_deref(), || {
+                queries
+                    .into_par_iter()
+                    .map(|(docs, pos, df)| {
+                        let mut hits: Vec<(u64, u32, u32)> = docs
+                            .into_iter()
+                            .zip(pos)
+                            .zip(df)
+                            .map(|((d, p), f)| (d, p, f))
+                            .collect();
+                        self.parts.rank(&mut hits)
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    /// The pairs of each query, and the number of candidates aligned.
+    fn pairs(&self, py: Python<'_>, queries: Vec<PyQuery>) -> PyResult<(Vec<PyPair>, u64)> {
+        finish(py.detach(|| {
+            caught(|| {
+                run_in(self.pool.as_deref(), || {
+                    let found: Vec<tessera::Result<(Vec<PyPair>, usize)>> = queries
+                        .par_iter()
+                        .map(|(q, cands, rep)| {
+                            let cands: Vec<(DocRef<'_>, Vec<u32>)> =
+                                cands.iter().map(|(d, h)| (doc_ref(d), h.clone())).collect();
+                            let rep = rep.as_ref().map(doc_ref);
+                            let (rows, n) = self.parts.pairs(
+                                &self.weights,
+                                &doc_ref(q),
+                                &cands,
+                                rep.as_ref(),
+                            )?;
+                            Ok((rows.into_iter().map(|p| py_pair(q.0, p)).collect(), n))
+                        })
+                        .collect();
+                    let mut rows = Vec::new();
+                    let mut aligned = 0u64;
+                    for f in found {
+                        let (r, n) = f?;
+                        rows.extend(r);
+                        aligned += n as u64;
+                    }
+                    Ok((rows, aligned))
+                })
+            })
+        }))
+    }
+
+    /// The passages of each document from the spans of its pairs (sorted
+    /// by start, then end): the passages, and each span's passage.
+    fn passages(&self, py: Python<'_>, docs: Vec<Vec<(u64, u64)>>) -> Vec<PyPassages> {
+        py.detach(|| {
+            run_in(self.pool.as_deref(), || {
+                docs.par_iter().map(|spans| passages(spans)).collect()
+            })
+        })
+    }
+}
