@@ -398,27 +398,21 @@ fn query_size_of_document(st: &AppState, id: &str) -> Result<(), ApiError> {
         return Ok(());
     };
     let bytes = index.doc_sizes(addr).1 as usize;
-    let max_query = st.cfg.max_query_bytes;
+    query_limit(&format!("document {id:?}"), bytes, st.cfg.max_query_bytes)
+}
+
+fn check_query_size(text: &str, max_query: usize) -> Result<(), ApiError> {
+    query_limit("the article", text.len(), max_query)
+}
+
+/// 413 `query_too_large` when `what`, `bytes` long, passes the query limit.
+fn query_limit(what: &str, bytes: usize, max_query: usize) -> Result<(), ApiError> {
     if bytes > max_query {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "query_too_large",
             format!(
-                "document {id:?} is {bytes} bytes long; the server traces articles of at most {max_query} bytes"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn check_query_size(text: &str, max_query: usize) -> Result<(), ApiError> {
-    if text.len() > max_query {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "query_too_large",
-            format!(
-                "the article is {} bytes long; the server traces articles of at most {max_query} bytes",
-                text.len()
+                "{what} is {bytes} bytes long; the server traces articles of at most {max_query} bytes"
             ),
         ));
     }

@@ -18,6 +18,16 @@ fn file(dir: &Path, name: &str, bytes: &[u8]) -> InputFile {
     files.into_iter().next().expect("one file")
 }
 
+fn documents(items: &[Item]) -> Vec<&Document> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Doc { doc, .. } => Some(doc),
+            Item::Skipped(_) => None,
+        })
+        .collect()
+}
+
 fn reasons(items: &[Item]) -> Vec<String> {
     items
         .iter()
@@ -46,13 +56,7 @@ fn jsonl_records_and_every_kind_of_bad_line() {
     bytes.extend_from_slice(b"\n[1, 2]\n");
     let input = file(dir.path(), "a.jsonl", &bytes);
     let items = collect(&input, &IngestOptions::default());
-    let docs: Vec<&Document> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Doc { doc, .. } => Some(doc),
-            Item::Skipped(_) => None,
-        })
-        .collect();
+    let docs = documents(&items);
     assert_eq!(docs.len(), 2);
     assert_eq!(docs[0].meta.id, "7");
     assert_eq!(docs[0].meta.title.as_deref(), Some("T"));
@@ -325,13 +329,7 @@ fn parquet_rows_are_records_like_json_lines() {
         size,
         "progress covers the whole file"
     );
-    let docs: Vec<&Document> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Doc { doc, .. } => Some(doc),
-            Item::Skipped(_) => None,
-        })
-        .collect();
+    let docs = documents(&items);
     assert_eq!(docs.len(), 599);
     assert_eq!(docs[0].meta.id, "100");
     assert_eq!(
