@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -85,6 +86,20 @@ impl Server {
 
     fn log(&self) -> String {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The log once it holds `needle`: stderr is read by a thread, so a
+    /// line the server wrote before answering may not be here yet when the
+    /// answer is. Gives the log as it is after 10 s without the line.
+    fn log_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() >= deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -421,7 +436,7 @@ fn every_endpoint_answers_as_documented() {
     }
 
     // The token is never logged.
-    let log = server.log();
+    let log = server.log_with("route=/v1/documents");
     assert!(log.contains("route=/v1/documents"), "{log}");
     assert!(
         !log.contains(token),
@@ -560,7 +575,7 @@ fn a_server_killed_during_a_write_loses_nothing_committed() {
         let _ = agent().post(&url).send(&batch);
     });
     // Kill the server while it is reading or writing the batch.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(300));
     drop(server);
     let _ = writer.join();
     // The index opens, in its last committed state or with the whole batch.
@@ -601,7 +616,7 @@ fn a_server_killed_during_a_write_loses_nothing_committed() {
 fn raw(base: &str, request: &str) -> (u16, String) {
     let addr = base.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+    s.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
     s.write_all(request.as_bytes()).expect("send");
     let mut out = String::new();
@@ -620,9 +635,9 @@ fn raw(base: &str, request: &str) -> (u16, String) {
 
 /// Waits until the server closes `s` (EOF or reset), reading whatever it
 /// sends; false if it is still open after `limit`.
-fn closed_within(s: &mut std::net::TcpStream, limit: std::time::Duration) -> bool {
-    let start = std::time::Instant::now();
-    s.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+fn closed_within(s: &mut std::net::TcpStream, limit: Duration) -> bool {
+    let start = Instant::now();
+    s.set_read_timeout(Some(Duration::from_millis(200)))
         .expect("timeout");
     let mut buf = [0u8; 1024];
     while start.elapsed() < limit {
@@ -687,7 +702,7 @@ fn slow_and_silent_clients_are_cut_off_while_health_and_traces_answer() {
         .expect("request");
     // Every one of them is closed by the server (bounded: header timeout
     // 2 s, generous margin for a loaded machine).
-    let limit = std::time::Duration::from_secs(20);
+    let limit = Duration::from_secs(20);
     let open = slow
         .iter_mut()
         .map(|s| closed_within(s, limit))
@@ -755,7 +770,7 @@ fn commits_of_the_cli_are_served_within_the_refresh_interval() {
             if pred() {
                 return true;
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(100));
         }
         false
     };
@@ -864,7 +879,7 @@ fn a_trace_past_the_timeout_is_cancelled_and_long_queries_get_413() {
         {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(50));
     }
     assert!(m.contains("tessera_traces_cancelled_total 1"), "{m}");
     assert!(m.contains("tessera_traces_in_flight 0"), "{m}");
@@ -964,7 +979,7 @@ fn every_error_is_json_and_documented() {
         !message.contains(&dir_name) && !message.contains("seg-"),
         "{message}"
     );
-    let log = server.log();
+    let log = server.log_with("No space left on device");
     assert!(log.contains("No space left on device"), "{log}");
     let leftovers: Vec<_> = std::fs::read_dir(&index)
         .expect("ls")
