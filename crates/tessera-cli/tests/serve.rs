@@ -92,14 +92,23 @@ impl Server {
     /// line the server wrote before answering may not be here yet when the
     /// answer is. Gives the log as it is after 10 s without the line.
     fn log_with(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let log = self.log();
-            if log.contains(needle) || Instant::now() >= deadline {
-                return log;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        eventually(|| self.log().contains(needle));
+        self.log()
+    }
+}
+
+/// Whether `pred` holds within 10 s, asked every 50 ms: for what a server
+/// does after it answers, or a commit it picks up on an interval.
+fn eventually(mut pred: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if pred() {
+            return true;
         }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -765,17 +774,8 @@ fn commits_of_the_cli_are_served_within_the_refresh_interval() {
         );
     };
     cli(&["index", "add", more.to_str().expect("path")]);
-    let wait_for = |pred: &dyn Fn() -> bool| {
-        for _ in 0..100 {
-            if pred() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    };
     assert!(
-        wait_for(&|| call("GET", &server.url("/v1/documents/cli-9"), None, None).0 == 200),
+        eventually(|| call("GET", &server.url("/v1/documents/cli-9"), None, None).0 == 200),
         "the document added by the CLI is served"
     );
     let (_, h) = call("GET", &server.url("/v1/health"), None, None);
@@ -784,7 +784,7 @@ fn commits_of_the_cli_are_served_within_the_refresh_interval() {
     cli(&["index", "delete", "afp-1"]);
     cli(&["index", "compact"]);
     assert!(
-        wait_for(&|| call("GET", &server.url("/v1/documents/afp-1"), None, None).0 == 404),
+        eventually(|| call("GET", &server.url("/v1/documents/afp-1"), None, None).0 == 404),
         "the document deleted by the CLI is gone"
     );
     let (s, r) = call(
@@ -871,16 +871,11 @@ fn a_trace_past_the_timeout_is_cancelled_and_long_queries_get_413() {
     // The work stopped at the deadline (counted), and the in-flight gauge
     // goes back to 0 only when it has.
     let mut m = String::new();
-    for _ in 0..200 {
+    eventually(|| {
         let (_, v) = call("GET", &server.url("/metrics"), None, None);
         m = v.as_str().unwrap_or_default().to_string();
-        if m.contains("tessera_traces_cancelled_total 1")
-            && m.contains("tessera_traces_in_flight 0")
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        m.contains("tessera_traces_cancelled_total 1") && m.contains("tessera_traces_in_flight 0")
+    });
     assert!(m.contains("tessera_traces_cancelled_total 1"), "{m}");
     assert!(m.contains("tessera_traces_in_flight 0"), "{m}");
     drop(server);
