@@ -185,6 +185,12 @@ impl Counts {
         }
     }
 
+    /// Bytes held by the table.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * size_of::<(u64, u32, u32)>()
+            + self.starts.capacity() * size_of::<usize>()
+    }
+
     /// Every key with its count, sorted by key.
     pub(crate) fn into_sorted(self) -> Vec<(u64, u32)> {
         let mut out: Vec<(u64, u32)> = self

@@ -324,14 +324,17 @@ impl Index {
     /// Tokens whose document frequency is at least `min_df`, with it.
     ///
     /// A token qualifies when some segment holds it in at least its
-    /// proportional share of `min_df` documents; its frequency is then
-    /// summed over all segments.
+    /// proportional share of `min_df` documents (one that is frequent
+    /// overall is, in some segment); its frequency is then summed over all
+    /// segments. A segment whose share is one document lists its whole
+    /// vocabulary, so the result does not depend on how the documents
+    /// were split into segments.
     pub fn frequent_tokens(&self, min_df: u32) -> HashMap<u64, u32> {
         let total: u64 = self.segments.iter().map(|v| u64::from(v.entry.docs)).sum();
         let mut out: HashMap<u64, u32> = HashMap::new();
         for v in &self.segments {
             let share = (u64::from(min_df) * u64::from(v.entry.docs)).div_ceil(total.max(1)) as u32;
-            v.segment.for_each_token(share.max(2), |h, _| {
+            v.segment.for_each_token(share.max(1), |h, _| {
                 out.entry(h).or_insert(0);
             });
         }

@@ -71,6 +71,8 @@ struct Pairs {
     /// Per bucket, the ordinal of its last pair.
     last: Vec<u32>,
     len: usize,
+    /// Chunks allocated so far (full ones and tails).
+    chunks: usize,
 }
 
 impl Pairs {
@@ -90,6 +92,7 @@ impl Pairs {
         let tail = &mut self.tails[b];
         if tail.len() + Self::MAX_PAIR > tail.capacity() {
             let full = std::mem::replace(tail, Vec::with_capacity(Self::CHUNK));
+            self.chunks += 1;
             if !full.is_empty() {
                 self.full[b].push(full);
             }
@@ -98,6 +101,11 @@ impl Pairs {
         put_varint(tail, ord - self.last[b]);
         self.last[b] = ord;
         self.len += 1;
+    }
+
+    /// Bytes held: the chunks and the three per-bucket tables.
+    fn heap_bytes(&self) -> usize {
+        self.chunks * Self::CHUNK + Self::BUCKETS * (2 * size_of::<Vec<u8>>() + 4)
     }
 
     /// The pairs of every bucket, in bucket order: `each(pairs)` with the
@@ -256,6 +264,8 @@ pub(crate) struct SegmentBuilder {
     /// Token document frequencies.
     df: crate::keyed::Counts,
     text_bytes: u64,
+    /// Bytes of the ids.
+    id_bytes: usize,
     /// Set once the file is renamed into place; until then, dropping the
     /// builder (an error, a writer dropped without commit) removes the
     /// temporary file.
@@ -299,6 +309,7 @@ impl SegmentBuilder {
             pairs: Pairs::default(),
             df: crate::keyed::Counts::default(),
             text_bytes: 0,
+            id_bytes: 0,
             renamed: false,
         }
     }
@@ -310,6 +321,20 @@ impl SegmentBuilder {
     }
     pub(crate) fn text_bytes(&self) -> u64 {
         self.text_bytes
+    }
+    /// An estimate of the memory the builder holds: its postings, token
+    /// frequencies, documents table, ids and write buffer. A writer
+    /// writes the segment out when this reaches its memory budget, so that
+    /// indexing a corpus of any size holds at most one such segment.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        const WRITE_BUFFER: usize = 1 << 20;
+        self.pairs.heap_bytes()
+            + self.df.heap_bytes()
+            + self.records.capacity() * size_of::<RecordOut>()
+            + self.ids.capacity() * size_of::<String>()
+            + self.id_bytes
+            + self.dead.capacity()
+            + WRITE_BUFFER
     }
     /// The segment's file name.
     pub(crate) fn name(&self) -> String {
@@ -355,6 +380,7 @@ impl SegmentBuilder {
             self.pairs.push(h, ord);
         }
         self.df.add_set(&doc.analysis.vocab);
+        self.id_bytes += doc.id.len();
         self.ids.push(doc.id);
         self.dead.push(false);
         self.text_bytes += u64::from(doc.text_bytes);
@@ -606,6 +632,33 @@ fn mmap(path: &Path) -> Result<Mmap> {
     Ok(map)
 }
 
+/// The checksum of a mapped file's body (all but the trailer), hashed a
+/// piece at a time, each piece's pages given back once hashed: opening an
+/// index of many gigabytes then holds a few megabytes of it, not all of
+/// it. `None` for a file too short to have a trailer (the format check
+/// reports it).
+fn hash_releasing(map: &Mmap) -> Option<u32> {
+    const PIECE: usize = 8 << 20;
+    let t = map.len().checked_sub(TRAILER_LEN)?;
+    if map.len() < HEADER_LEN + TRAILER_LEN {
+        return None;
+    }
+    let mut h = crc32fast::Hasher::new();
+    let mut at = 0;
+    while at < t {
+        let end = (at + PIECE).min(t);
+        h.update(&map[at..end]);
+        // SAFETY: as in `Segment::release_pages`: dropping the page table
+        // entries of a read-only shared file mapping; the bytes fault in
+        // again from the unchanged file on the next read.
+        #[allow(unsafe_code)]
+        let _ =
+            unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at, end - at) };
+        at = end;
+    }
+    Some(h.finalize())
+}
+
 impl Segment {
     /// Gives the pages of the mapped file back: they leave this process's
     /// resident set and stay in the page cache, from which the next read
@@ -635,7 +688,8 @@ impl Segment {
     pub(crate) fn open_known(path: &Path, known_crc: Option<u32>) -> Result<Segment> {
         let map = mmap(path)?;
         let b: &[u8] = &map;
-        check_file_known(path, b, KIND_SEGMENT, SEGMENT_END, known_crc)?;
+        let crc = known_crc.or_else(|| hash_releasing(&map));
+        check_file_known(path, b, KIND_SEGMENT, SEGMENT_END, crc)?;
         let body_end = b.len() - TRAILER_LEN;
         if body_end < HEADER_LEN + FOOTER_LEN {
             return Err(Error::corrupt(path, "footer missing"));
@@ -668,6 +722,7 @@ impl Segment {
         if known_crc.is_none() {
             seg.check_structure()?;
         }
+        seg.release_pages();
         Ok(seg)
     }
 

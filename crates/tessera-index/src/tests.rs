@@ -182,14 +182,122 @@ fn small_segments_and_uncommitted_changes() {
     // Flushed segments are not visible before the commit.
     assert_eq!(Index::open(dir.path()).expect("open").num_docs(), 0);
     add(&mut w, "d3", "replaced after its segment was flushed");
+    // Ids of segments written out but not committed are still known: a
+    // second replacement, a deletion and a rejected duplicate all find
+    // them.
+    add(&mut w, "d3", "replaced twice, across two written segments");
+    assert_eq!(w.delete(&["d5".to_string()]).expect("delete"), 1);
+    let e = w.delete(&["d5".to_string()]).expect_err("deleted already");
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
     w.commit().expect("commit");
     let index = Index::open(dir.path()).expect("open");
-    assert_eq!(index.num_docs(), 10);
+    assert_eq!(index.num_docs(), 9);
     assert!(index.num_segments() > 2);
+    assert!(index.find("d5").is_none());
     assert_eq!(
         index.text(index.find("d3").expect("d3")).expect("text"),
-        "replaced after its segment was flushed"
+        "replaced twice, across two written segments"
     );
+    drop(index);
+    drop(w);
+    let mut w = writer(
+        dir.path(),
+        WriterOptions {
+            segment_bytes: 200,
+            duplicates: DuplicatePolicy::Reject,
+            ..Default::default()
+        },
+    );
+    for k in 10..14 {
+        add(&mut w, &format!("d{k}"), LONG);
+    }
+    assert_eq!(add(&mut w, "d11", "again"), AddOutcome::RejectedDuplicate);
+    assert_eq!(add(&mut w, "d2", "again"), AddOutcome::RejectedDuplicate);
+    w.commit().expect("commit");
+    assert_eq!(Index::open(dir.path()).expect("open").num_docs(), 13);
+}
+
+#[test]
+fn frequent_tokens_do_not_depend_on_the_segments() {
+    let texts = [
+        LONG,
+        "the river bank was quiet today",
+        "a fox and a dog met near the bank",
+        "nothing in common here",
+    ];
+    let build = |segment_bytes: u64| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut w = writer(
+            dir.path(),
+            WriterOptions {
+                segment_bytes,
+                ..Default::default()
+            },
+        );
+        for (k, t) in texts.iter().enumerate() {
+            add(&mut w, &format!("t{k}"), t);
+        }
+        w.commit().expect("commit");
+        let index = Index::open(dir.path()).expect("open");
+        let mut all: Vec<(u32, Vec<(u64, u32)>)> = (1..=4)
+            .map(|min_df| {
+                let mut v: Vec<(u64, u32)> = index.frequent_tokens(min_df).into_iter().collect();
+                v.sort_unstable();
+                (min_df, v)
+            })
+            .collect();
+        all.push((0, vec![(index.num_segments() as u64, 0)]));
+        all
+    };
+    let one = build(1 << 30);
+    // One document a segment: every segment's share of `min_df` is one
+    // document.
+    let many = build(1);
+    assert_eq!(one.last(), Some(&(0, vec![(1, 0)])));
+    assert_eq!(many.last(), Some(&(0, vec![(4, 0)])));
+    assert_eq!(one[..4], many[..4]);
+    assert!(!one[1].1.is_empty(), "some token is in two documents");
+}
+
+#[test]
+fn a_memory_budget_makes_more_segments_not_more_memory() {
+    let text = |k: usize| {
+        (0..400)
+            .map(|j| format!("w{}", (k * 7919 + j * 104_729) % 100_003))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let build = |memory_bytes: u64| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut w = writer(
+            dir.path(),
+            WriterOptions {
+                memory_bytes,
+                ..Default::default()
+            },
+        );
+        for k in 0..600 {
+            add(&mut w, &format!("m{k}"), &text(k));
+        }
+        w.commit().expect("commit");
+        let index = Index::open(dir.path()).expect("open");
+        let found: Vec<_> = (0..600)
+            .map(|k| {
+                index
+                    .text(index.find(&format!("m{k}")).expect("id"))
+                    .expect("text")
+            })
+            .collect();
+        (index.num_segments(), index.num_docs(), found)
+    };
+    let (roomy_segments, roomy_docs, roomy_texts) = build(512 << 20);
+    let (tight_segments, tight_docs, tight_texts) = build(2 << 20);
+    assert_eq!(roomy_segments, 1);
+    // The builder's fixed write buffer alone is 1 MiB: a 2 MiB budget
+    // holds a fraction of the 600 documents' postings.
+    assert!(tight_segments > 2, "{tight_segments} segments");
+    assert_eq!((roomy_docs, tight_docs), (600, 600));
+    assert_eq!(roomy_texts, tight_texts);
 }
 
 #[test]

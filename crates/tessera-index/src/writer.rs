@@ -13,7 +13,7 @@ use crate::doc::{Analyzer, Document, IndexSettings};
 use crate::error::{Error, IoContext, Result};
 use crate::manifest::{MANIFEST, Manifest, SegmentEntry};
 use crate::reader::{DocAddr, Index};
-use crate::segment::{PreparedDoc, SegmentBuilder};
+use crate::segment::{PreparedDoc, Segment, SegmentBuilder};
 use crate::{fsutil, recover};
 
 /// Name of the writer lock file.
@@ -37,6 +37,11 @@ pub struct WriterOptions {
     pub duplicates: DuplicatePolicy,
     /// Uncompressed text bytes after which a segment is written out.
     pub segment_bytes: u64,
+    /// Estimated memory of the segment being built (its postings, token
+    /// frequencies and ids) after which it is written out, so that adding
+    /// any number of documents holds at most this much. A smaller budget
+    /// makes more, smaller segments (`compact` merges them).
+    pub memory_bytes: u64,
 }
 
 impl Default for WriterOptions {
@@ -44,6 +49,7 @@ impl Default for WriterOptions {
         WriterOptions {
             duplicates: DuplicatePolicy::Replace,
             segment_bytes: 256 << 20,
+            memory_bytes: 512 << 20,
         }
     }
 }
@@ -72,16 +78,14 @@ pub struct WriteStats {
     pub deleted: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Loc {
-    Pending(u32),
-    Flushed(usize, u32),
-}
-
+/// A segment this session has written but not committed. Its ids are
+/// looked up in the file (mapped, its pages given back after each use), so
+/// that the writer's memory does not grow with the segments it writes.
 #[derive(Debug)]
 struct Flushed {
     entry: SegmentEntry,
     deletes: Deletes,
+    segment: Segment,
 }
 
 /// Adds and deletes documents; changes become visible at [`commit`].
@@ -98,7 +102,8 @@ pub struct IndexWriter {
     pending: Option<SegmentBuilder>,
     flushed: Vec<Flushed>,
     next_segment: u64,
-    ids: HashMap<String, Loc>,
+    /// Ids of the segment being built, to their ordinals in it.
+    ids: HashMap<String, u32>,
     stats: WriteStats,
 }
 
@@ -260,18 +265,18 @@ impl IndexWriter {
     /// Deletes the live document `id` wherever it is; returns whether there
     /// was one.
     fn remove(&mut self, id: &str) -> bool {
-        if let Some(loc) = self.ids.remove(id) {
-            match loc {
-                Loc::Pending(ord) => {
-                    if let Some(p) = self.pending.as_mut() {
-                        p.kill(ord);
-                    }
-                }
-                Loc::Flushed(k, ord) => {
-                    self.flushed[k].deletes.insert(ord);
-                }
+        if let Some(ord) = self.ids.remove(id) {
+            if let Some(p) = self.pending.as_mut() {
+                p.kill(ord);
             }
             return true;
+        }
+        for f in self.flushed.iter_mut().rev() {
+            if let Some(ord) = f.segment.find_id(id)
+                && f.deletes.insert(ord)
+            {
+                return true;
+            }
         }
         for (k, v) in self.base.segments.iter().enumerate().rev() {
             if let Some(ord) = v.segment.find_id(id)
@@ -288,11 +293,17 @@ impl IndexWriter {
         if self.ids.contains_key(id) {
             return true;
         }
-        self.base.segments.iter().enumerate().any(|(k, v)| {
-            v.segment
+        let in_flushed = self.flushed.iter().any(|f| {
+            f.segment
                 .find_id(id)
-                .is_some_and(|ord| !self.base_deletes[k].contains(ord))
-        })
+                .is_some_and(|ord| !f.deletes.contains(ord))
+        });
+        in_flushed
+            || self.base.segments.iter().enumerate().any(|(k, v)| {
+                v.segment
+                    .find_id(id)
+                    .is_some_and(|ord| !self.base_deletes[k].contains(ord))
+            })
     }
 
     /// Adds a prepared document, applying the duplicate policy.
@@ -321,12 +332,8 @@ impl IndexWriter {
         };
         let id = doc.id().to_string();
         let ord = self.pending_builder().push(doc)?;
-        self.ids.insert(id, Loc::Pending(ord));
-        if self
-            .pending
-            .as_ref()
-            .is_some_and(|p| p.text_bytes() >= self.opts.segment_bytes)
-        {
+        self.ids.insert(id, ord);
+        if self.segment_full() {
             self.flush()?;
         }
         Ok(outcome)
@@ -347,6 +354,16 @@ impl IndexWriter {
         }
         self.stats.deleted += n;
         Ok(n)
+    }
+
+    /// Whether the segment being built has reached its size or its memory
+    /// budget (the id table counted in).
+    fn segment_full(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| {
+            let ids = self.ids.capacity() * (size_of::<(String, u32)>() + 1);
+            p.text_bytes() >= self.opts.segment_bytes
+                || (p.heap_bytes() + ids) as u64 >= self.opts.memory_bytes
+        })
     }
 
     /// The builder of the next segment, started on first use.
@@ -370,12 +387,8 @@ impl IndexWriter {
         }
         let name = builder.name();
         let (docs, bytes, crc32, replaced) = builder.write()?;
-        let k = self.flushed.len();
-        for loc in self.ids.values_mut() {
-            if let Loc::Pending(ord) = *loc {
-                *loc = Loc::Flushed(k, ord);
-            }
-        }
+        self.ids = HashMap::new();
+        let segment = Segment::open_known(&self.dir.join(&name), Some(crc32))?;
         let mut deletes = Deletes::new(docs);
         for ord in replaced {
             deletes.insert(ord);
@@ -390,6 +403,7 @@ impl IndexWriter {
                 deleted: 0,
             },
             deletes,
+            segment,
         });
         fsutil::failpoint("after-segment-flush");
         Ok(())
@@ -512,14 +526,13 @@ impl IndexWriter {
             for p in prepared {
                 let p = p?;
                 self.pending_builder().push(p)?;
-                if self
-                    .pending
-                    .as_ref()
-                    .is_some_and(|b| b.text_bytes() >= self.opts.segment_bytes)
-                {
+                if self.segment_full() {
                     self.flush()?;
                 }
             }
+            // The texts just read stay in the page cache, not in this
+            // process's memory.
+            self.base.release_pages();
         }
         self.flush()?;
         let generation = self.base.manifest.generation + 1;
