@@ -26,8 +26,9 @@ pub struct DedupSummary {
 }
 
 /// Where a cluster's member stands: the cluster, whether it is the
-/// representative, and the representative's id.
-type Membership = (usize, bool, String);
+/// representative, and the representative's id (borrowed from the
+/// clusters: one id string per clustered document, not three).
+type Membership<'c> = (usize, bool, &'c str);
 
 /// Writes the documents of the index in `index_dir` to `sink` as JSON Lines
 /// (`id`, `title`, `outlet`, `url`, `date`, the extra fields, `text`), in
@@ -46,11 +47,11 @@ pub fn dedup(
     // Sorted runs of the near-duplicate stage, removed when done.
     let tmp = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let clusters = near_duplicates(index_dir, &tmp.path().join("work"), cfg, progress)?;
-    let mut cluster_of: std::collections::HashMap<String, Membership> =
+    let mut cluster_of: std::collections::HashMap<&str, Membership> =
         std::collections::HashMap::new();
     for (k, c) in clusters.iter().enumerate() {
         for (pos, id) in c.members.iter().enumerate() {
-            cluster_of.insert(id.clone(), (k, pos == 0, c.members[0].clone()));
+            cluster_of.insert(id, (k, pos == 0, &c.members[0]));
         }
     }
     let index = Index::open(index_dir)?;
@@ -60,9 +61,13 @@ pub fn dedup(
         clustered: cluster_of.len() as u64,
         ..DedupSummary::default()
     };
-    for addr in index.live_docs() {
+    for (n, addr) in index.live_docs().enumerate() {
+        if n % 4096 == 4095 {
+            // What was read stays in the page cache, not in this process.
+            index.release_pages();
+        }
         let meta = index.meta(addr)?;
-        let membership = cluster_of.get(&meta.id);
+        let membership = cluster_of.get(meta.id.as_str());
         if !annotate && membership.is_some_and(|m| !m.1) {
             summary.dropped += 1;
             continue;
@@ -87,7 +92,7 @@ pub fn dedup(
             obj.insert("neardup_cluster".into(), membership.map(|m| m.0).into());
             obj.insert(
                 "neardup_representative".into(),
-                membership.map(|m| m.2.clone()).into(),
+                membership.map(|m| m.2).into(),
             );
         }
         obj.insert("text".into(), text.into());

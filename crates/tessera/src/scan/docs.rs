@@ -68,33 +68,33 @@ impl Docs {
     pub(super) fn load(index: &Index, progress: &dyn Progress) -> Result<Docs> {
         let addrs: Vec<DocAddr> = index.live_docs().collect();
         progress.start("documents", addrs.len() as u64);
-        let metas: Vec<Result<(DocAddr, tessera_index::DocMeta)>> = addrs
-            .par_chunks(4096)
-            .flat_map_iter(|chunk| {
-                let out: Vec<_> = chunk.iter().map(|&a| Ok((a, index.meta(a)?))).collect();
-                progress.advance(chunk.len() as u64);
-                out
-            })
-            .collect();
         let mut outlets: Vec<String> = vec![NO_OUTLET.to_string()];
         let mut outlet_ids: HashMap<String, u32> = HashMap::new();
-        let mut docs = Vec::with_capacity(metas.len());
-        for m in metas {
-            let (addr, meta) = m?;
-            let outlet = match meta.outlet {
-                Some(o) => *outlet_ids.entry(o.clone()).or_insert_with(|| {
-                    outlets.push(o);
-                    (outlets.len() - 1) as u32
-                }),
-                None => 0,
-            };
-            docs.push(Doc {
-                addr,
-                id: meta.id,
-                outlet,
-                timestamp: meta.timestamp.or_else(|| index.timestamp(addr)),
-                date: meta.date,
-            });
+        let mut docs = Vec::with_capacity(addrs.len());
+        // A chunk at a time: the full metadata (extra fields included) of
+        // one chunk is held at once, and the pages read are given back.
+        for chunk in addrs.chunks(4096) {
+            let metas: Vec<Result<tessera_index::DocMeta>> =
+                chunk.par_iter().map(|&a| Ok(index.meta(a)?)).collect();
+            for (&addr, meta) in chunk.iter().zip(metas) {
+                let meta = meta?;
+                let outlet = match meta.outlet {
+                    Some(o) => *outlet_ids.entry(o.clone()).or_insert_with(|| {
+                        outlets.push(o);
+                        (outlets.len() - 1) as u32
+                    }),
+                    None => 0,
+                };
+                docs.push(Doc {
+                    addr,
+                    id: meta.id,
+                    outlet,
+                    timestamp: meta.timestamp.or_else(|| index.timestamp(addr)),
+                    date: meta.date,
+                });
+            }
+            index.release_pages();
+            progress.advance(chunk.len() as u64);
         }
         let mut order: Vec<u32> = (0..docs.len() as u32).collect();
         order.sort_by_key(|&k| (docs[k as usize].timestamp.unwrap_or(i64::MAX), k));

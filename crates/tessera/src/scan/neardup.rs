@@ -188,12 +188,20 @@ fn band_candidates(
     *spills += sorter.spills() as u64;
     let mut merged = sorter.finish()?;
     let mut candidates: Vec<(u32, u32)> = Vec::new();
+    // The same pair comes from several bands: repeats are dropped whenever
+    // the list has doubled, so that it holds about the distinct pairs.
+    let mut compact_at = 1usize << 20;
     let mut group_key = None;
     let mut first = 0u32;
     while let Some(kd) = merged.next_record()? {
         if group_key == Some(kd.key) {
             if kd.doc != first {
                 candidates.push((first, kd.doc));
+                if candidates.len() >= compact_at {
+                    candidates.sort_unstable();
+                    candidates.dedup();
+                    compact_at = (candidates.len() * 2).max(compact_at);
+                }
             }
         } else {
             group_key = Some(kd.key);
@@ -217,29 +225,30 @@ pub(super) fn neardups(
 ) -> Result<NearDups> {
     let candidates = band_candidates(engine, docs, cfg, work, progress, spills)?;
     progress.start("near-duplicates", candidates.len() as u64);
-    let verified: Vec<Result<Option<(u32, u32, f64)>>> = candidates
-        .par_chunks(1024)
-        .flat_map_iter(|chunk| {
-            let out: Vec<_> = chunk
-                .iter()
-                .map(|&(a, b)| {
+    let mut uf = UnionFind::new(docs.docs.len());
+    let mut edges = Vec::new();
+    // A block of candidates at a time, the pages of its texts given back
+    // after it.
+    for block in candidates.chunks(4096) {
+        let verified: Vec<Result<Option<(u32, u32, f64)>>> = block
+            .par_chunks(256)
+            .flat_map_iter(|chunk| {
+                chunk.iter().map(|&(a, b)| {
                     let ta = engine.index().text(docs.docs[a as usize].addr)?;
                     let tb = engine.index().text(docs.docs[b as usize].addr)?;
                     let j = jaccard_sorted(&five_grams(engine, &ta), &five_grams(engine, &tb));
                     Ok((j >= cfg.neardup_jaccard).then_some((a, b, j)))
                 })
-                .collect();
-            progress.advance(chunk.len() as u64);
-            out
-        })
-        .collect();
-    let mut uf = UnionFind::new(docs.docs.len());
-    let mut edges = Vec::new();
-    for v in verified {
-        if let Some((a, b, j)) = v? {
-            uf.union(a, b);
-            edges.push((a, b, (j * 10_000.0).round() / 10_000.0));
+            })
+            .collect();
+        for v in verified {
+            if let Some((a, b, j)) = v? {
+                uf.union(a, b);
+                edges.push((a, b, (j * 10_000.0).round() / 10_000.0));
+            }
         }
+        progress.advance(block.len() as u64);
+        engine.index().release_pages();
     }
     let mut clusters: Vec<Vec<u32>> = uf
         .components()
