@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use tessera::index::{DuplicatePolicy, Index, IndexSettings, IndexWriter, WriterOptions};
 
-use crate::args::{IndexArg, InputArgs};
+use crate::args::{IndexArg, InputArgs, parse_size};
 use crate::ingest::{ingest, print_report};
 use crate::{Global, Outcome};
 
@@ -80,6 +80,11 @@ pub struct AddArgs {
     /// Print the ingest report as JSON on standard output.
     #[arg(long)]
     json: bool,
+    /// Memory for the segment being built (postings, frequencies, ids);
+    /// when it is full the segment is written out and a new one started
+    /// (at least 8 MiB).
+    #[arg(long, default_value = "512MiB", value_parser = parse_size, value_name = "SIZE")]
+    memory: usize,
 }
 
 pub fn run(cmd: IndexCmd, g: Global) -> Result<Outcome> {
@@ -102,6 +107,7 @@ fn add(a: AddArgs, g: Global) -> Result<Outcome> {
             DupArg::Replace => DuplicatePolicy::Replace,
             DupArg::Reject => DuplicatePolicy::Reject,
         },
+        memory_bytes: a.memory.max(crate::cmd_scan::MIN_SEGMENT_MEMORY) as u64,
         ..WriterOptions::default()
     };
     let start = Instant::now();

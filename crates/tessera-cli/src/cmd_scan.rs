@@ -20,10 +20,24 @@ pub struct NearDupOptions {
     /// Least Jaccard similarity of word 5-gram sets for near-duplicates.
     #[arg(long, default_value_t = ScanConfig::default().neardup_jaccard)]
     neardup_jaccard: f64,
-    /// Memory for sorting before sorted runs are spilled to disk.
+    /// Memory for sorting before sorted runs are spilled to disk, and for
+    /// the index segment being built from the inputs (at least 8 MiB).
     #[arg(long, default_value = "512MiB", value_parser = parse_size, value_name = "SIZE")]
     memory: usize,
 }
+
+/// The index writer's options under a memory budget. The segment being
+/// built gets at least [`MIN_SEGMENT_MEMORY`]: a budget sized for spilling
+/// sorts would otherwise write a segment per document.
+fn writer_options(memory: usize) -> WriterOptions {
+    WriterOptions {
+        memory_bytes: memory.max(MIN_SEGMENT_MEMORY) as u64,
+        ..WriterOptions::default()
+    }
+}
+
+/// The least memory of the segment being built from the inputs.
+pub(crate) const MIN_SEGMENT_MEMORY: usize = 8 << 20;
 
 impl NearDupOptions {
     fn config(&self) -> ScanConfig {
@@ -129,6 +143,7 @@ fn ensure_index(
     inputs: &[PathBuf],
     input: &InputArgs,
     strict: bool,
+    memory: usize,
     g: Global,
 ) -> Result<(PathBuf, bool, u64)> {
     let dir = out.join("index");
@@ -154,7 +169,7 @@ fn ensure_index(
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     let mut w =
-        IndexWriter::open_or_create(&dir, IndexSettings::default(), WriterOptions::default())?;
+        IndexWriter::open_or_create(&dir, IndexSettings::default(), writer_options(memory))?;
     let start = Instant::now();
     let report = crate::ingest::ingest(&mut w, inputs, &input.options(), strict, g.quiet)?;
     if !g.quiet {
@@ -176,7 +191,14 @@ pub fn scan(a: ScanArgs, g: Global) -> Result<Outcome> {
     let start = Instant::now();
     let (index_dir, resumed_ingest, skipped) = match &a.index {
         Some(d) => (d.clone(), false, 0),
-        None => ensure_index(&a.out, &a.inputs, &a.input, a.strict, g)?,
+        None => ensure_index(
+            &a.out,
+            &a.inputs,
+            &a.input,
+            a.strict,
+            a.options.neardup.memory,
+            g,
+        )?,
     };
     let bars = Bars::new(g.quiet);
     let mut summary = tessera::scan::scan(&index_dir, &a.out, &cfg, &bars)?;
@@ -274,7 +296,7 @@ pub fn dedup(a: DedupArgs, g: Global) -> Result<Outcome> {
             let mut w = IndexWriter::open_or_create(
                 &dir,
                 IndexSettings::default(),
-                WriterOptions::default(),
+                writer_options(a.options.memory),
             )?;
             let start = Instant::now();
             let report =
