@@ -4,12 +4,14 @@
 Writes a corpus of Reuters-21578 bodies repeated until it holds --mb
 megabytes of text (every copy its own id and a line naming the copy), as
 Parquet (zstd, row groups of 10,000 rows) and as the same records in JSON
-Lines, then runs `tessera dedup --memory 64MiB` and `tessera index add` on
-each, recording wall time and peak RSS (GNU time). Parquet is read 256 rows
-at a time: its peak memory should not grow with the file, and should stay
-near the JSON Lines run's.
+Lines, then runs `tessera dedup` and `tessera index add` on each under
+one `--memory` budget, recording wall time, peak RSS (GNU time) and the
+segments the index was written in. Parquet is read 256 rows at a time and
+the index writer writes a segment out when it reaches the budget: peak
+memory should grow far slower than the file, and Parquet should stay near
+JSON Lines.
 
-    python3 bench/parquet_input.py --bin target/release/tessera --mb 600
+    python3 bench/parquet_input.py --bin target/release/tessera --mb 100 300 600
 Needs pyarrow.
 """
 
@@ -61,30 +63,43 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return secs, rss / 1024
 
 
+def segments(idx: str) -> int:
+    with open(os.path.join(idx, "MANIFEST"), "rb") as f:
+        body = f.read()
+    return body.count(b".tseg")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/tessera")
     ap.add_argument("--data", default="../shared/data")
-    ap.add_argument("--mb", type=int, default=600, help="megabytes of text")
+    ap.add_argument("--mb", type=int, nargs="+", default=[100, 300, 600],
+                    help="megabytes of text, one corpus each")
+    ap.add_argument("--memory", default="64MiB", help="the --memory budget of both commands")
     ap.add_argument("--work", default=None)
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="tessera-parquet-")
     os.makedirs(work, exist_ok=True)
-    pq_path = os.path.join(work, "corpus.parquet")
-    jsonl_path = os.path.join(work, "corpus.jsonl")
-    rows, size = corpus(a.data, a.mb, pq_path, jsonl_path)
-    print(f"{rows:,} records, {size / 1e6:,.0f} MB of text; "
-          f"Parquet {os.path.getsize(pq_path) / 2**20:,.0f} MiB, "
-          f"JSON Lines {os.path.getsize(jsonl_path) / 2**20:,.0f} MiB")
-    print("| run | input | wall | peak RSS |\n|---|---|---|---|")
-    for name, path in (("Parquet", pq_path), ("JSON Lines", jsonl_path)):
-        out = os.path.join(work, "kept.jsonl")
-        secs, rss = timed([a.bin, "-q", "dedup", path, "--memory", "64MiB", "--out", out])
-        print(f"| `dedup --memory 64MiB` | {name} | {secs:.1f} s | {rss:,.0f} MiB |")
-        idx = os.path.join(work, "idx-" + name.replace(" ", ""))
-        secs, rss = timed([a.bin, "-q", "index", "add", path, "--index", idx])
-        print(f"| `index add` | {name} | {secs:.1f} s | {rss:,.0f} MiB |")
-        subprocess.run(["rm", "-rf", idx, out])
+    print(f"| text | records | Parquet file | run (`--memory {a.memory}`) | input | wall | peak RSS | segments |")
+    print("|---|---|---|---|---|---|---|---|")
+    for mb in a.mb:
+        pq_path = os.path.join(work, "corpus.parquet")
+        jsonl_path = os.path.join(work, "corpus.jsonl")
+        rows, size = corpus(a.data, mb, pq_path, jsonl_path)
+        pq_mib = os.path.getsize(pq_path) / 2**20
+        for name, path in (("Parquet", pq_path), ("JSON Lines", jsonl_path)):
+            out = os.path.join(work, "kept.jsonl")
+            secs, rss = timed([a.bin, "-q", "dedup", path, "--memory", a.memory, "--out", out])
+            print(f"| {size / 1e6:,.0f} MB | {rows:,} | {pq_mib:,.0f} MiB | `dedup` | {name} "
+                  f"| {secs:.1f} s | {rss:,.0f} MiB | |", flush=True)
+            idx = os.path.join(work, "idx-" + name.replace(" ", ""))
+            secs, rss = timed([a.bin, "-q", "index", "add", path, "--index", idx,
+                               "--memory", a.memory])
+            print(f"| {size / 1e6:,.0f} MB | {rows:,} | {pq_mib:,.0f} MiB | `index add` | {name} "
+                  f"| {secs:.1f} s | {rss:,.0f} MiB | {segments(idx)} |", flush=True)
+            subprocess.run(["rm", "-rf", idx, out])
+        os.remove(pq_path)
+        os.remove(jsonl_path)
 
 
 if __name__ == "__main__":
