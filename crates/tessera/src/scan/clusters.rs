@@ -168,10 +168,15 @@ impl ReuseClusters {
                 ds.len() >= cfg.min_cluster_size
             })
             .collect();
+        // (rank, start, end) orders segments totally: two passages of one
+        // document may start together (one much longer than the other), and
+        // a tie would leave the order to the union-find's roots, which a
+        // distributed run (tessera.spark) cannot reproduce.
+        let key = |&(doc, start, end): &Segment| (docs.rank[doc as usize], start, end);
         for g in &mut groups {
-            g.sort_by_key(|&(doc, start, _)| (docs.rank[doc as usize], start));
+            g.sort_by_key(key);
         }
-        groups.sort_by_key(|g| (docs.rank[g[0].0 as usize], g[0].1));
+        groups.sort_by_key(|g| key(&g[0]));
         Ok(groups)
     }
 

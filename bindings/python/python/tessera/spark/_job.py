@@ -74,6 +74,27 @@ def _cut(df: DataFrame) -> DataFrame:
     return df.localCheckpoint()
 
 
+def _indexed(df: DataFrame, name: str) -> DataFrame:
+    """``df`` with a column ``name`` numbering its rows 0, 1, 2... in their
+    order (partition by partition, as a file's lines or a sort leave them),
+    in the JVM rather than row by row in Python (``rdd.zipWithIndex``):
+    ``monotonically_increasing_id`` puts a row's partition in the upper
+    bits and its place in the partition in the lower 33; the partitions'
+    sizes (one row per partition comes to the driver) give each partition
+    its first number."""
+    tagged = _cut(df.withColumn("_mid", F.monotonically_increasing_id()))
+    part = F.shiftright("_mid", 33)
+    first, offsets = 0, []
+    for p, c in sorted((r[0], r[1]) for r in
+                       tagged.groupBy(part.alias("p")).count().collect()):
+        offsets.append((p, first))
+        first += c
+    starts = df.sparkSession.createDataFrame(offsets, "_p long, _first long")
+    place = F.col("_mid").bitwiseAND(F.lit((1 << 33) - 1))
+    return (tagged.join(F.broadcast(starts), part == F.col("_p"))
+            .select(*df.columns, (F.col("_first") + place).alias(name)))
+
+
 def _numbered(docs: DataFrame, order: Optional[str]) -> DataFrame:
     """The documents with their number ``n`` (input order)."""
     cols = set(docs.columns)
@@ -85,11 +106,7 @@ def _numbered(docs: DataFrame, order: Optional[str]) -> DataFrame:
         sel.append((F.col(c).cast("string") if c in cols else F.lit(None).cast("string")).alias(c))
     if order is not None:
         docs = docs.orderBy(order)
-    base = docs.select(*sel)
-    spark = docs.sparkSession
-    numbered = base.rdd.zipWithIndex().map(lambda r: (*r[0], r[1]))
-    schema = T.StructType(base.schema.fields + [T.StructField("n", T.LongType(), False)])
-    df = spark.createDataFrame(numbered, schema)
+    df = _indexed(docs.select(*sel), "n")
     # As `tessera scan` indexes them: a document without text is skipped.
     return df.where(F.col("text").isNotNull() & (F.length("text") > 0))
 
@@ -119,12 +136,14 @@ def scan(
     tables as DataFrames (computed once and cached).
     """
     spark = docs.sparkSession
+    stage = _Stages(spark)
     if threads is None:
         threads = int(spark.conf.get("spark.task.cpus", "1") or "1")
     cfg = _native.ScanParts(0, [], max_df, min_shared, max_candidates, neardup_jaccard,
                             min_cluster_size, threads)
     (cap, min_bp_docs, bp_ratio, popular_factor, popular_sources, jac, min_cluster,
      boilerplate_share) = cfg.settings()
+    stage("1 documents")
     numbered = _cut(_numbered(docs, order))
     n_docs = numbered.count()
     settings: dict[str, Any] = {
@@ -140,9 +159,7 @@ def scan(
     feats = _cut(feats)
     ranked = (feats.select("n", "timestamp")
               .orderBy(F.col("timestamp").asc_nulls_last(), F.col("n")))
-    ranks = spark.createDataFrame(
-        ranked.rdd.zipWithIndex().map(lambda r: (r[0][0], r[1])),
-        T.StructType([T.StructField("n", T.LongType()), T.StructField("rank", T.LongType())]))
+    ranks = _indexed(ranked.select("n"), "rank")
     outlet_keys = (numbered.where(F.col("outlet").isNotNull()).groupBy("outlet")
                    .agg(F.min("n").alias("outlet_key")))
     meta = (numbered.select("n", "id", "outlet", "date")
@@ -152,6 +169,7 @@ def scan(
     meta = _cut(meta)
 
     # 2. Token weights.
+    stage("2 token weights")
     frequent: list[tuple[int, int]] = []
     min_df = _native.ScanParts.frequent_min_df(n_docs)
     if min_df is not None:
@@ -160,20 +178,24 @@ def scan(
                     .where(F.col("count") >= min_df).collect()]
 
     # 3. Near-duplicates.
+    stage("3 near-duplicates")
     nd = _neardups(feats, meta, settings, jac)
     doc = _cut(meta.join(nd.members.select("n", "cluster", "rep"), "n", "left"))
 
     # 4. Candidate table and ranked candidates.
+    stage("4 candidates")
     table = _gram_table(feats, doc, cap, min_bp_docs, bp_ratio, popular_factor,
                         popular_sources)
     cands = _cut(_candidates(feats, doc, table, settings))
 
     # 5. Pairs.
+    stage("5 pairs")
     texts = numbered.select("n", "text").join(doc.select("n", "rank", "id", "date"), "n")
     raw = _cut(_pairs(cands, doc, texts, settings, frequent))
     pairs = _pairs_table(raw, doc)
 
     # 6. Aggregation.
+    stage("6 tables")
     reuse = _reuse_clusters(raw, doc, settings, min_cluster)
     graph = _copy_graph(raw, doc)
     patterns, scores = _spin(raw, doc)
@@ -186,9 +208,25 @@ def scan(
                "graph_edges": tables["copy_graph"].count(),
                "spin_patterns": tables["spin_patterns"].count()}
     if out is not None:
+        stage("7 write")
         for name, t in tables.items():
             t.write.mode("overwrite").parquet(f"{out.rstrip('/')}/{name}.parquet")
+    stage(None)
     return SparkScanResult(out, summary, **tables)
+
+
+class _Stages:
+    """Names the Spark jobs of each stage (``spark.job.description``, shown
+    by Spark's UI and kept in its event log: ``bench/spark_scale.py`` reads
+    the shuffle bytes per stage from it), restoring the caller's
+    description at the end."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.sc = spark.sparkContext
+        self.before = self.sc.getLocalProperty("spark.job.description")
+
+    def __call__(self, name: Optional[str]) -> None:
+        self.sc.setJobDescription(f"tessera scan: {name}" if name else self.before)
 
 
 @dataclass
@@ -217,10 +255,7 @@ def _neardups(feats: DataFrame, meta: DataFrame, settings: dict[str, Any],
          .join(meta.select("n", "rank", "id", "outlet", "date", "outlet_key"), "n"))
     reps = m.groupBy("label").agg(F.min(F.struct("rank", "n")).alias("r"))
     order = reps.orderBy(F.col("r.rank"))
-    ids = m.sparkSession.createDataFrame(
-        order.rdd.zipWithIndex().map(lambda x: (x[0]["label"], x[1])),
-        T.StructType([T.StructField("label", T.LongType()),
-                      T.StructField("cluster", T.LongType())]))
+    ids = _indexed(order.select("label"), "cluster")
     best = (verified.select(F.col("a").alias("n"), "jaccard")
             .union(verified.select(F.col("b").alias("n"), "jaccard"))
             .groupBy("n").agg(F.max("jaccard").alias("best_jaccard")))
@@ -367,12 +402,11 @@ def _reuse_clusters(raw: DataFrame, doc: DataFrame, settings: dict[str, Any],
         F.array_sort(F.collect_list(F.struct("rank", "start", "end", "id", "outlet",
                                              "date"))).alias("m"))
         .join(outlets, "label").where(F.col("size") >= min_cluster))
+    # (rank, start, end) of the first member: a total order, as the scan's.
     order = groups.select("label", F.col("m")[0]["rank"].alias("r"),
-                          F.col("m")[0]["start"].alias("st")).orderBy("r", "st")
-    ids = doc.sparkSession.createDataFrame(
-        order.rdd.zipWithIndex().map(lambda x: (x[0]["label"], x[1])),
-        T.StructType([T.StructField("label", T.LongType()),
-                      T.StructField("cluster_id", T.LongType())]))
+                          F.col("m")[0]["start"].alias("st"),
+                          F.col("m")[0]["end"].alias("en")).orderBy("r", "st", "en")
+    ids = _indexed(order.select("label"), "cluster_id")
     share = F.col("dom.docs") / F.col("size")
     boiler = F.lit(settings["boilerplate_share"])
     o = F.col("m")[0]
