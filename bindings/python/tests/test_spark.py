@@ -133,3 +133,22 @@ def test_the_command_line_job_writes_the_six_tables(sample: Path, tmp_path: Path
     for name in tessera.SCAN_TABLES:
         got = pq.read_table(tmp_path / "out" / f"{name}.parquet")
         assert got.to_pylist() == getattr(single, name).to_pylist(), name
+
+
+def test_connected_components_of_a_long_chain_and_a_star(spark: SparkSession) -> None:
+    from tessera.spark._components import connected_components
+    import random
+    rng = random.Random(7)
+    # A chain of 300 vertices under shuffled ids (diameter 299), a star of
+    # 50 around 10_000, and a lone edge: each component's label is its
+    # smallest vertex.
+    chain = rng.sample(range(1, 5000), 300)
+    edges = [(chain[k], chain[k + 1]) for k in range(len(chain) - 1)]
+    edges += [(10_000, 10_001 + k) for k in range(50)] + [(20_001, 20_000)]
+    rng.shuffle(edges)
+    got = {r["v"]: r["label"] for r in
+           connected_components(spark.createDataFrame(edges, "a long, b long")).collect()}
+    want = {v: min(chain) for v in chain}
+    want.update({v: 10_000 for v in [10_000] + [10_001 + k for k in range(50)]})
+    want.update({20_000: 20_000, 20_001: 20_000})
+    assert got == want

@@ -1,14 +1,19 @@
 """Connected components in Spark DataFrame operations (no GraphFrames: no
-jar is downloaded at run time): each vertex takes the smallest label among
-itself and its neighbours until no label changes. Labels end as the
-smallest vertex of each component, whatever the partitioning. The lineage
-is cut every round (``localCheckpoint``), so a long chain of rounds
-does not grow the query plan."""
+jar is downloaded at run time): each round, every vertex takes the
+smallest label among its own and its neighbours', then the label of its
+label (pointer jumping, which halves the distance to the component's
+minimum, so a long chain of passages takes a logarithmic number of rounds
+rather than one per link), until no label changes. Labels only decrease
+and stay inside the component; at the fixed point neighbours agree, so
+every label is the smallest vertex of its component, whatever the
+partitioning. The lineage is cut every round (``localCheckpoint``), so a
+long chain of rounds does not grow the query plan."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
 
 def connected_components(edges: DataFrame) -> DataFrame:
     """``edges`` (``a``, ``b``: long vertex ids) → (``v``, ``label``) for
@@ -16,22 +21,25 @@ def connected_components(edges: DataFrame) -> DataFrame:
     component."""
     both = edges.select("a", "b").union(edges.select(F.col("b").alias("a"), F.col("a").alias("b")))
     both = both.where(F.col("a") != F.col("b")).distinct().localCheckpoint()
-    labels = (both.groupBy("a").agg(F.min("b").alias("m"))
-              .select(F.col("a").alias("v"), F.least("a", "m").alias("label"))
-              .localCheckpoint())
-    rounds = 0
+    kept = (both.groupBy("a").agg(F.min("b").alias("m"))
+            .select(F.col("a").alias("v"), F.least("a", "m").alias("label"))
+            .localCheckpoint())
+    labels = kept
     while True:
-        rounds += 1
-        # Each vertex hears its neighbours' labels; keeps the smallest.
+        # Each vertex hears its neighbours' labels and keeps the smallest
+        # (``old``, its label before the round, rides along).
         heard = (both.join(labels, both.a == labels.v)
-                 .select(F.col("b").alias("v"), F.col("label")))
-        new = (labels.union(heard).groupBy("v").agg(F.min("label").alias("label")))
-        # Each round's labels are checkpointed: the plan of a round reads
-        # the labels twice, so without the cut it would double each round.
-        new = new.localCheckpoint()
-        changed = (new.join(labels.withColumnRenamed("label", "old"), "v")
-                   .where(F.col("label") != F.col("old")).limit(1).count())
-        labels.unpersist()
-        labels = new
+                 .select(F.col("b").alias("v"), "label", F.lit(None).cast("long").alias("old")))
+        own = labels.select("v", "label", F.col("label").alias("old"))
+        step = own.union(heard).groupBy("v").agg(F.min("label").alias("label"),
+                                                 F.min("old").alias("old"))
+        # Then the label of its label (a label is a vertex of the graph).
+        hop = step.select(F.col("v").alias("l"), F.col("label").alias("ll"))
+        new = (step.join(hop, step.label == hop.l, "left")
+               .select("v", F.least("label", F.coalesce("ll", "label")).alias("label"), "old")
+               .localCheckpoint())
+        changed = new.where(F.col("label") != F.col("old")).limit(1).count()
+        kept.unpersist()
+        kept, labels = new, new.select("v", "label")
         if changed == 0:
             return labels
