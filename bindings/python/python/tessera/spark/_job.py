@@ -226,7 +226,10 @@ class _Stages:
         self.before = self.sc.getLocalProperty("spark.job.description")
 
     def __call__(self, name: Optional[str]) -> None:
-        self.sc.setJobDescription(f"tessera scan: {name}" if name else self.before)
+        value = f"tessera scan: {name}" if name else self.before
+        # None (no description before) removes the property: the JVM takes
+        # null, though pyspark's annotation says str.
+        self.sc.setLocalProperty("spark.job.description", value)  # type: ignore[arg-type]
 
 
 @dataclass
