@@ -36,8 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-PAIR_KEY = ("query_id", "source_id", "query_offset", "query_length", "source_offset",
-            "source_length", "kind")
+from spark_scan import PAIR_KEY  # beside this file
 
 JOB = """
 import json, sys, time

@@ -639,10 +639,10 @@ fn mmap(path: &Path) -> Result<Mmap> {
 /// reports it).
 fn hash_releasing(map: &Mmap) -> Option<u32> {
     const PIECE: usize = 8 << 20;
-    let t = map.len().checked_sub(TRAILER_LEN)?;
     if map.len() < HEADER_LEN + TRAILER_LEN {
         return None;
     }
+    let t = map.len() - TRAILER_LEN;
     let mut h = crc32fast::Hasher::new();
     let mut at = 0;
     while at < t {

@@ -144,7 +144,9 @@ def scan(
     (cap, min_bp_docs, bp_ratio, popular_factor, popular_sources, jac, min_cluster,
      boilerplate_share) = cfg.settings()
     stage("1 documents")
-    numbered = _cut(_numbered(docs, order))
+    # Kept by `_indexed`'s checkpoint; the join and filter on top are cheap
+    # to replay, so the texts are not stored a second time.
+    numbered = _numbered(docs, order)
     n_docs = numbered.count()
     settings: dict[str, Any] = {
         "documents": n_docs, "max_df": max_df, "min_shared": min_shared,
