@@ -7,10 +7,12 @@
 
 use std::sync::Arc;
 
+use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use rayon::prelude::*;
 use tessera::Weights;
-use tessera::scan::parts::{DocRef, GRAM_RULES, PartPair, Parts, passages};
+use tessera::scan::parts::{DocRef, Features, GRAM_RULES, PartPair, Parts, components, passages};
 
 use crate::errors::{caught, finish};
 use crate::options::{pool, run_in};
@@ -38,20 +40,57 @@ type PyPair = (
 );
 /// A document's passages (start, end) and each of its spans' passage.
 type PyPassages = (Vec<(u64, u64)>, Vec<u32>);
-/// Features: tokens, fingerprints, n-gram hashes, their positions, band
-/// keys, 5-gram set, timestamp.
-type PyFeatures = (
-    Vec<i64>,
-    Vec<i64>,
-    Vec<i64>,
-    Vec<u32>,
-    Vec<i64>,
-    Vec<i64>,
-    Option<i64>,
-);
+/// A column of lists of integers as Arrow holds it: the values of all
+/// the lists one after another, and where each list starts and ends.
+struct Lists {
+    offsets: Vec<i64>,
+    values: Vec<i64>,
+}
 
-fn signed(v: &[u64]) -> Vec<i64> {
-    v.iter().map(|&h| h as i64).collect()
+impl Default for Lists {
+    fn default() -> Self {
+        Lists {
+            offsets: vec![0],
+            values: Vec::new(),
+        }
+    }
+}
+
+impl Lists {
+    fn push(&mut self, list: impl IntoIterator<Item = i64>) {
+        self.values.extend(list);
+        self.offsets.push(self.values.len() as i64);
+    }
+
+    /// (offsets, values) as the data buffers of two Arrow int64 arrays.
+    fn into_py(self, py: Python<'_>) -> (Bound<'_, PyBytes>, Bound<'_, PyBytes>) {
+        (
+            long_bytes(py, self.offsets.into_iter()),
+            long_bytes(py, self.values.into_iter()),
+        )
+    }
+}
+
+/// The 64-bit integers of a buffer (an Arrow array's data: little-endian
+/// bytes), copied.
+fn longs(py: Python<'_>, buf: &PyBuffer<u8>) -> PyResult<Vec<i64>> {
+    let bytes = buf.to_vec(py)?;
+    if bytes.len() % 8 != 0 {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "a buffer of 64-bit integers has {} bytes",
+            bytes.len()
+        )));
+    }
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect())
+}
+
+/// 64-bit integers as the little-endian bytes of an Arrow data buffer.
+fn long_bytes<'py>(py: Python<'py>, v: impl Iterator<Item = i64>) -> Bound<'py, PyBytes> {
+    let bytes: Vec<u8> = v.flat_map(i64::to_le_bytes).collect();
+    PyBytes::new(py, &bytes)
 }
 
 fn doc_ref(d: &PyDoc) -> DocRef<'_> {
@@ -173,27 +212,37 @@ impl ScanParts {
         Weights::frequent_min_df(documents)
     }
 
-    /// The features of each (text, date).
-    fn features(&self, py: Python<'_>, docs: Vec<(String, Option<String>)>) -> Vec<PyFeatures> {
-        py.detach(|| {
+    /// The features of each (text, date) as Arrow columns: tokens,
+    /// fingerprints, n-gram hashes, their positions, band keys and 5-gram
+    /// sets as lists (offsets and values, see [`Lists`]), and timestamps.
+    #[allow(clippy::type_complexity)]
+    fn features<'py>(
+        &self,
+        py: Python<'py>,
+        docs: Vec<(String, Option<String>)>,
+    ) -> (
+        Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>,
+        Vec<Option<i64>>,
+    ) {
+        let found: Vec<Features> = py.detach(|| {
             run_in(self.pool.as_deref(), || {
                 docs.par_iter()
-                    .map(|(text, date)| {
-                        let f = self.parts.features(text, date.as_deref());
-                        let (hashes, pos): (Vec<u64>, Vec<u32>) = f.grams.into_iter().unzip();
-                        (
-                            signed(&f.tokens),
-                            signed(&f.fingerprints),
-                            signed(&hashes),
-                            pos,
-                            signed(&f.bands),
-                            signed(&f.shingles),
-                            f.timestamp,
-                        )
-                    })
+                    .map(|(text, date)| self.parts.features(text, date.as_deref()))
                     .collect()
             })
-        })
+        });
+        let mut cols: [Lists; 6] = Default::default();
+        let mut stamps = Vec::with_capacity(found.len());
+        for f in found {
+            cols[0].push(f.tokens.iter().map(|&h| h as i64));
+            cols[1].push(f.fingerprints.iter().map(|&h| h as i64));
+            cols[2].push(f.grams.iter().map(|g| g.0 as i64));
+            cols[3].push(f.grams.iter().map(|g| i64::from(g.1)));
+            cols[4].push(f.bands.iter().map(|&h| h as i64));
+            cols[5].push(f.shingles.iter().map(|&h| h as i64));
+            stamps.push(f.timestamp);
+        }
+        (cols.into_iter().map(|c| c.into_py(py)).collect(), stamps)
     }
 
     /// The exact Jaccard similarity of each pair of sorted 5-gram sets.
@@ -213,29 +262,67 @@ impl ScanParts {
         })
     }
 
-    /// Each query's candidate sources from its hits (sources, query
-    /// positions, document frequencies): (sources, hits of each).
-    fn rank(
+    /// Each query's candidate sources from its hits, as Arrow columns:
+    /// `offsets` delimit each query's hits in `sources`, `positions` (in
+    /// the query) and `dfs` (document frequencies). Returns the candidates,
+    /// best first, as lists per query (offsets, sources, places in the
+    /// list) and each candidate's hits as lists (offsets, positions).
+    #[allow(clippy::type_complexity)]
+    fn rank<'py>(
         &self,
-        py: Python<'_>,
-        queries: Vec<(Vec<u64>, Vec<u32>, Vec<u32>)>,
-    ) -> Vec<Vec<(u64, Vec<u32>)>> {
-        py.detach(|| {
+        py: Python<'py>,
+        offsets: PyBuffer<u8>,
+        sources: PyBuffer<u8>,
+        positions: PyBuffer<u8>,
+        dfs: PyBuffer<u8>,
+    ) -> PyResult<(
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        (Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+    )> {
+        let offsets = longs(py, &offsets)?;
+        let (sources, positions, dfs) = (
+            longs(py, &sources)?,
+            longs(py, &positions)?,
+            longs(py, &dfs)?,
+        );
+        let n = sources.len();
+        let bad = offsets.windows(2).any(|w| w[0] > w[1] || w[1] as usize > n);
+        if positions.len() != n || dfs.len() != n || bad {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "the hits' columns do not have the same lengths",
+            ));
+        }
+        let ranked: Vec<Vec<(u64, Vec<u32>)>> = py.detach(|| {
             run_in(self.pool.as_deref(), || {
-                queries
-                    .into_par_iter()
-                    .map(|(docs, pos, df)| {
-                        let mut hits: Vec<(u64, u32, u32)> = docs
-                            .into_iter()
-                            .zip(pos)
-                            .zip(df)
-                            .map(|((d, p), f)| (d, p, f))
+                offsets
+                    .par_windows(2)
+                    .map(|w| {
+                        let (a, b) = (w[0] as usize, w[1] as usize);
+                        let mut hits: Vec<(u64, u32, u32)> = (a..b)
+                            .map(|k| (sources[k] as u64, positions[k] as u32, dfs[k] as u32))
                             .collect();
                         self.parts.rank(&mut hits)
                     })
                     .collect()
             })
-        })
+        });
+        let (mut cands, mut places, mut hits) = (Lists::default(), Vec::new(), Lists::default());
+        for r in ranked {
+            places.extend(0..r.len() as i64);
+            cands.push(r.iter().map(|c| c.0 as i64));
+            for (_, h) in r {
+                hits.push(h.into_iter().map(i64::from));
+            }
+        }
+        let (cand_offsets, cand_sources) = cands.into_py(py);
+        Ok((
+            cand_offsets,
+            cand_sources,
+            long_bytes(py, places.into_iter()),
+            hits.into_py(py),
+        ))
     }
 
     /// The pairs of each query, and the number of candidates aligned.
@@ -269,6 +356,31 @@ impl ScanParts {
                 })
             })
         }))
+    }
+
+    /// The connected components of the edges `a[i]`-`b[i]` (the data
+    /// buffers of two Arrow int64 arrays): the vertices in ascending order
+    /// and the smallest vertex of each one's component, as such buffers.
+    #[staticmethod]
+    fn components<'py>(
+        py: Python<'py>,
+        a: PyBuffer<u8>,
+        b: PyBuffer<u8>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+        let (a, b) = (longs(py, &a)?, longs(py, &b)?);
+        if a.len() != b.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{} edge starts but {} edge ends",
+                a.len(),
+                b.len()
+            )));
+        }
+        let edges: Vec<(i64, i64)> = a.into_iter().zip(b).collect();
+        let labels = py.detach(|| components(&edges));
+        Ok((
+            long_bytes(py, labels.iter().map(|l| l.0)),
+            long_bytes(py, labels.iter().map(|l| l.1)),
+        ))
     }
 
     /// The passages of each document from the spans of its pairs (sorted

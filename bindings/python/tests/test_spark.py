@@ -94,12 +94,14 @@ def test_the_result_does_not_depend_on_partitioning(
         spark: SparkSession, sample: Path, tmp_path: Path) -> None:
     small = _head(sample, 400, tmp_path / "small.jsonl")
     runs = []
-    for shuffle, split in (("1", "1g"), ("7", "16k")):
+    # The second run also computes its connected components in distributed
+    # rounds rather than in one task.
+    for shuffle, split, local in (("1", "1g", 1 << 30), ("7", "16k", 0)):
         spark.conf.set("spark.sql.shuffle.partitions", shuffle)
         spark.conf.set("spark.sql.files.maxPartitionBytes", split)
         try:
             docs = spark.read.json(str(small))
-            r = tessera.spark.scan(docs, threads=int(shuffle) % 3 + 1)
+            r = tessera.spark.scan(docs, threads=int(shuffle) % 3 + 1, max_local_edges=local)
             runs.append({name: _rows(df) for name, df in r.tables().items()})
         finally:
             spark.conf.set("spark.sql.shuffle.partitions", "4")
@@ -140,15 +142,17 @@ def test_connected_components_of_a_long_chain_and_a_star(spark: SparkSession) ->
     import random
     rng = random.Random(7)
     # A chain of 300 vertices under shuffled ids (diameter 299), a star of
-    # 50 around 10_000, and a lone edge: each component's label is its
-    # smallest vertex.
+    # 50 around 10_000, a lone edge and a loop (no edge between two
+    # vertices: no component): each component's label is its smallest
+    # vertex.
     chain = rng.sample(range(1, 5000), 300)
     edges = [(chain[k], chain[k + 1]) for k in range(len(chain) - 1)]
     edges += [(10_000, 10_001 + k) for k in range(50)] + [(20_001, 20_000)]
     rng.shuffle(edges)
-    got = {r["v"]: r["label"] for r in
-           connected_components(spark.createDataFrame(edges, "a long, b long")).collect()}
     want = {v: min(chain) for v in chain}
     want.update({v: 10_000 for v in [10_000] + [10_001 + k for k in range(50)]})
     want.update({20_000: 20_000, 20_001: 20_000})
-    assert got == want
+    df = spark.createDataFrame(edges + [(30_000, 30_000)], "a long, b long").repartition(3)
+    for local in (0, 1 << 30):  # in distributed rounds, in one task
+        got = {r["v"]: r["label"] for r in connected_components(df, local).collect()}
+        assert got == want, local

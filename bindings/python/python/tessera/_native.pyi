@@ -77,9 +77,7 @@ _PyPair = tuple[
     tuple[int, int],
     list[tuple[str, str]],
 ]
-_PyFeatures = tuple[
-    list[int], list[int], list[int], list[int], list[int], list[int], Optional[int]
-]
+_Buffer = bytes | bytearray | memoryview
 
 class ScanParts:
     """The scan's stages with one configuration and the corpus's token
@@ -99,11 +97,15 @@ class ScanParts:
     def settings(self) -> tuple[int, int, int, int, int, float, int, float]: ...
     @staticmethod
     def frequent_min_df(documents: int) -> Optional[int]: ...
-    def features(self, docs: list[tuple[str, Optional[str]]]) -> list[_PyFeatures]: ...
+    def features(
+        self, docs: list[tuple[str, Optional[str]]]
+    ) -> tuple[list[tuple[bytes, bytes]], list[Optional[int]]]: ...
     def jaccard(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]: ...
     def rank(
-        self, queries: list[tuple[list[int], list[int], list[int]]]
-    ) -> list[list[tuple[int, list[int]]]]: ...
+        self, offsets: _Buffer, sources: _Buffer, positions: _Buffer, dfs: _Buffer
+    ) -> tuple[bytes, bytes, bytes, tuple[bytes, bytes]]: ...
+    @staticmethod
+    def components(a: _Buffer, b: _Buffer) -> tuple[bytes, bytes]: ...
     def pairs(self, queries: list[_PyQuery]) -> tuple[list[_PyPair], int]: ...
     def passages(
         self, docs: list[list[tuple[int, int]]]

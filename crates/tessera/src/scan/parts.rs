@@ -23,6 +23,9 @@
 //!    table with what the spin tables need.
 //! 5. [`passages`]: the spans of pairs within one document grouped into
 //!    passages, the vertices of the reuse clusters.
+//! 6. [`components`]: the connected components of an edge list small
+//!    enough for one task (the runner's distributed rounds take larger
+//!    ones), each vertex labelled with its component's smallest vertex.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,6 +36,7 @@ use tessera_index::{Analyzer, DocMeta, IndexSettings};
 
 use super::ScanConfig;
 use super::clusters::best_segment;
+use super::neardup::UnionFind;
 use crate::candidates::{Ranking, distinct_ngrams};
 use crate::date::parse_timestamp;
 use crate::engine::{Kept, Query, align_pruned, report_of};
@@ -338,9 +342,73 @@ pub fn passages(spans: &[(u64, u64)]) -> (Vec<(u64, u64)>, Vec<u32>) {
     (segments.into_iter().map(|(_, s, e)| (s, e)).collect(), of)
 }
 
+/// The connected components of the graph of `edges` (vertex ids, any
+/// order, duplicates and loops allowed): every vertex of an edge with the
+/// smallest vertex of its component, in ascending order of vertex. The
+/// result depends on the edges only, not on their order.
+pub fn components(edges: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut vertices: Vec<i64> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();
+    vertices.sort_unstable();
+    vertices.dedup();
+    let at = |v: i64| vertices.binary_search(&v).unwrap_or_default() as u32;
+    let mut uf = UnionFind::new(vertices.len());
+    for &(a, b) in edges {
+        uf.union(at(a), at(b));
+    }
+    // The smaller index becomes the root and the vertices are sorted, so
+    // a root is its component's smallest vertex.
+    (0..vertices.len() as u32)
+        .map(|k| (vertices[k as usize], vertices[uf.find(k) as usize]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn components_label_each_vertex_with_its_smallest_neighbour_in_reach() {
+        let edges = [(9, 4), (4, 7), (7, 7), (20, 30), (30, 20), (-5, 100)];
+        let want = vec![
+            (-5, -5),
+            (4, 4),
+            (7, 4),
+            (9, 4),
+            (20, 20),
+            (30, 20),
+            (100, -5),
+        ];
+        assert_eq!(components(&edges), want);
+        let mut reversed: Vec<(i64, i64)> = edges.iter().rev().map(|&(a, b)| (b, a)).collect();
+        reversed.push((4, 9));
+        assert_eq!(components(&reversed), want);
+        assert!(components(&[]).is_empty());
+    }
+
+    proptest::proptest! {
+        /// Labels agree with a breadth-first search: each vertex is labelled
+        /// with the smallest vertex it reaches.
+        #[test]
+        fn components_agree_with_a_search(edges in proptest::collection::vec((0i64..40, 0i64..40), 0..60)) {
+            let mut adj: HashMap<i64, Vec<i64>> = HashMap::new();
+            for &(a, b) in &edges {
+                adj.entry(a).or_default().push(b);
+                adj.entry(b).or_default().push(a);
+            }
+            for (v, label) in components(&edges) {
+                let (mut seen, mut todo) = (vec![v], vec![v]);
+                while let Some(x) = todo.pop() {
+                    for &y in &adj[&x] {
+                        if !seen.contains(&y) {
+                            seen.push(y);
+                            todo.push(y);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(label, *seen.iter().min().unwrap_or(&v));
+            }
+        }
+    }
 
     #[test]
     fn overlapping_spans_make_one_passage_and_distant_ones_another() {

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import _native
 
@@ -47,10 +48,28 @@ PAIRS = pa.schema([
     ("patterns", pa.list_(PATTERN)),
 ])
 
+COMPONENTS = pa.schema([("v", pa.int64()), ("label", pa.int64())])
+
 PASSAGES = pa.schema([
     ("doc", pa.int64()), ("k", pa.int32()), ("start", pa.int64()), ("end", pa.int64()),
     ("links", pa.list_(pa.int64())),
 ])
+
+
+def _data(a: pa.Array) -> memoryview:
+    """The data of an int64 array without nulls (its slice of the buffer),
+    as unsigned bytes, not copied."""
+    if a.null_count:
+        raise ValueError(f"an array of {a.type} given to Rust has nulls")
+    buf = a.buffers()[1]
+    if buf is None:
+        return memoryview(b"")
+    return memoryview(buf.slice(a.offset * 8, len(a) * 8)).cast("B")
+
+
+def _longs(data: bytes) -> pa.Array:
+    """An int64 array over little-endian bytes, not copied."""
+    return pa.Array.from_buffers(pa.int64(), len(data) // 8, [None, pa.py_buffer(data)])
 
 
 def _parts(settings: dict[str, Any], frequent: list[tuple[int, int]] | None = None) -> Any:
@@ -60,23 +79,32 @@ def _parts(settings: dict[str, Any], frequent: list[tuple[int, int]] | None = No
                              settings["threads"])
 
 
+def _lists(offsets: bytes, values: bytes, typ: pa.ListType) -> pa.Array:
+    """A list column from Rust's offsets and values (int64 data buffers)."""
+    vals = _longs(values)
+    if typ.value_type != pa.int64():
+        vals = vals.cast(typ.value_type)
+    return pa.ListArray.from_arrays(_longs(offsets).cast(pa.int32()), vals, type=typ)
+
+
+def _offsets(lists: pa.ListArray) -> pa.Array:
+    """A list column's offsets as int64 from 0 (a slice's start at 0)."""
+    off = lists.offsets.cast(pa.int64())
+    return pc.subtract(off, off[0]) if len(off) and off[0].as_py() else off
+
+
 def features(settings: dict[str, Any]) -> Stage:
     """(n, text, date) → the features of each document."""
+    lists = ("tokens", "fingerprints", "grams", "positions", "bands", "shingles")
+
     def run(batches: Batches) -> Batches:
         parts = _parts(settings)
         for b in batches:
-            n = b.column("n").to_pylist()
-            found = parts.features(list(zip(b.column("text").to_pylist(),
-                                            b.column("date").to_pylist())))
-            cols: list[Any] = list(zip(*found)) if found else [[] for _ in range(7)]
+            cols, stamps = parts.features(list(zip(b.column("text").to_pylist(),
+                                                   b.column("date").to_pylist())))
             yield pa.RecordBatch.from_arrays(
-                [pa.array(n, pa.int64()), pa.array(cols[6], pa.int64()),
-                 pa.array(cols[0], FEATURES.field("tokens").type),
-                 pa.array(cols[1], FEATURES.field("fingerprints").type),
-                 pa.array(cols[2], FEATURES.field("grams").type),
-                 pa.array(cols[3], FEATURES.field("positions").type),
-                 pa.array(cols[4], FEATURES.field("bands").type),
-                 pa.array(cols[5], FEATURES.field("shingles").type)],
+                [b.column("n").cast(pa.int64()), pa.array(stamps, pa.int64())]
+                + [_lists(o, v, FEATURES.field(name).type) for name, (o, v) in zip(lists, cols)],
                 schema=FEATURES)
     return run
 
@@ -97,15 +125,17 @@ def rank(settings: dict[str, Any]) -> Stage:
     def run(batches: Batches) -> Batches:
         parts = _parts(settings)
         for b in batches:
-            queries = []
-            for hits in b.column("hits").to_pylist():
-                queries.append(([h["s"] for h in hits], [h["pos"] for h in hits],
-                                [h["df"] for h in hits]))
-            ranked = parts.rank(queries)
-            cands = [[{"s": s, "ord": k, "hits": h} for k, (s, h) in enumerate(r)]
-                     for r in ranked]
-            yield pa.RecordBatch.from_arrays(
-                [b.column("q"), pa.array(cands, RANKED.field("cands").type)], schema=RANKED)
+            hits = b.column("hits")
+            s, pos, df = (c.cast(pa.int64()) for c in hits.flatten().flatten())
+            c_off, c_src, c_ord, (h_off, h_pos) = parts.rank(
+                _data(_offsets(hits)), _data(s), _data(pos), _data(df))
+            found = pa.StructArray.from_arrays(
+                [_longs(c_src), _longs(c_ord).cast(pa.int32()),
+                 _lists(h_off, h_pos, CANDIDATE.field("hits").type)],
+                fields=list(CANDIDATE))
+            cands = pa.ListArray.from_arrays(_longs(c_off).cast(pa.int32()), found,
+                                             type=RANKED.field("cands").type)
+            yield pa.RecordBatch.from_arrays([b.column("q"), cands], schema=RANKED)
     return run
 
 
@@ -164,4 +194,22 @@ def passages(settings: dict[str, Any]) -> Stage:
                 for k, ((start, end), ls) in enumerate(zip(segs, links)):
                     out.append({"doc": doc, "k": k, "start": start, "end": end, "links": ls})
             yield pa.RecordBatch.from_pylist(out, schema=PASSAGES)
+    return run
+
+
+def components(batch_rows: int = 1 << 16) -> Stage:
+    """Every edge (a, b) of the partition, the whole graph in one task →
+    (v, label): each vertex with the smallest vertex of its component,
+    in batches of ``batch_rows``."""
+    def run(batches: Batches) -> Batches:
+        got = list(batches)
+        if not got:
+            return
+        a = pa.concat_arrays([b.column("a") for b in got])
+        b = pa.concat_arrays([b.column("b") for b in got])
+        del got
+        v, label = _native.ScanParts.components(_data(a), _data(b))
+        out = pa.RecordBatch.from_arrays([_longs(v), _longs(label)], schema=COMPONENTS)
+        for start in range(0, out.num_rows, batch_rows):
+            yield out.slice(start, batch_rows)
     return run

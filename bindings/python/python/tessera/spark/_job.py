@@ -33,7 +33,7 @@ from pyspark.sql import types as T
 
 from .. import _native
 from . import _executor as ex
-from ._components import connected_components
+from ._components import MAX_LOCAL_EDGES, connected_components
 
 #: The tables of a scan, as ``tessera scan`` writes them.
 SCAN_TABLES = ("pairs", "reuse_clusters", "neardup_clusters", "copy_graph", "spin_patterns",
@@ -122,6 +122,7 @@ def scan(
     neardup_jaccard: Optional[float] = None,
     min_cluster_size: Optional[int] = None,
     threads: Optional[int] = None,
+    max_local_edges: int = MAX_LOCAL_EDGES,
 ) -> SparkScanResult:
     """Runs ``tessera scan`` on the documents of ``docs`` as a Spark job.
 
@@ -131,7 +132,9 @@ def scan(
     file read by Spark keeps its line order): the number breaks ties of
     publication order, as insertion order does in ``tessera scan``. The
     options are those of ``tessera scan``; ``threads`` per task defaults
-    to ``spark.task.cpus``. ``out``: a folder (any Hadoop path) the six
+    to ``spark.task.cpus``. ``max_local_edges``: the largest graph (of
+    near-duplicates, of passages) whose connected components one task
+    computes; larger ones are computed in distributed rounds. ``out``: a folder (any Hadoop path) the six
     tables are written to as Parquet, ``<table>.parquet``. Returns the
     tables as DataFrames (computed once and cached).
     """
@@ -181,7 +184,7 @@ def scan(
 
     # 3. Near-duplicates.
     stage("3 near-duplicates")
-    nd = _neardups(feats, meta, settings, jac)
+    nd = _neardups(feats, meta, settings, jac, max_local_edges)
     doc = _cut(meta.join(nd.members.select("n", "cluster", "rep"), "n", "left"))
 
     # 4. Candidate table and ranked candidates.
@@ -198,7 +201,7 @@ def scan(
 
     # 6. Aggregation.
     stage("6 tables")
-    reuse = _reuse_clusters(raw, doc, settings, min_cluster)
+    reuse = _reuse_clusters(raw, doc, settings, min_cluster, max_local_edges)
     graph = _copy_graph(raw, doc)
     patterns, scores = _spin(raw, doc)
     tables = {"pairs": pairs, "reuse_clusters": reuse, "neardup_clusters": nd.table,
@@ -241,7 +244,7 @@ class _NearDups:
 
 
 def _neardups(feats: DataFrame, meta: DataFrame, settings: dict[str, Any],
-              threshold: float) -> _NearDups:
+              threshold: float, max_local_edges: int) -> _NearDups:
     """Band keys grouped, each document paired with the first of its group
     (as the scan pairs them), verified, joined into clusters."""
     bands = feats.select("n", F.explode("bands").alias("key"))
@@ -255,7 +258,7 @@ def _neardups(feats: DataFrame, meta: DataFrame, settings: dict[str, Any],
                 .where(F.col("jaccard") >= threshold)
                 .withColumn("jaccard", F.round(F.col("jaccard"), 4)))
     verified = _cut(verified)
-    comp = connected_components(verified)
+    comp = connected_components(verified, max_local_edges)
     m = (comp.select(F.col("v").alias("n"), F.col("label"))
          .join(meta.select("n", "rank", "id", "outlet", "date", "outlet_key"), "n"))
     reps = m.groupBy("label").agg(F.min(F.struct("rank", "n")).alias("r"))
@@ -377,7 +380,7 @@ def _pairs_table(raw: DataFrame, doc: DataFrame) -> DataFrame:
 
 
 def _reuse_clusters(raw: DataFrame, doc: DataFrame, settings: dict[str, Any],
-                    min_cluster: int) -> DataFrame:
+                    min_cluster: int, max_local_edges: int) -> DataFrame:
     """Spans of pairs grouped into passages per document (Rust), passages
     linked by pairs joined into clusters (connected components)."""
     link = F.col("q") * F.lit(1 << 20) + F.col("seq")
@@ -394,7 +397,7 @@ def _reuse_clusters(raw: DataFrame, doc: DataFrame, settings: dict[str, Any],
     pv = _cut(passages.select(vertex.alias("v"), "doc", "start", "end", "links"))
     lk = pv.select("v", F.explode("links").alias("link"))
     edges = (lk.groupBy("link").agg(F.min("v").alias("a"), F.max("v").alias("b")))
-    comp = connected_components(edges)
+    comp = connected_components(edges, max_local_edges)
     d = doc.select(F.col("n").alias("doc"), "rank", "id", "outlet", "date", "outlet_key")
     members = pv.join(comp, "v").join(d, "doc")
     by_outlet = (members.groupBy("label", "outlet_key", "outlet")
