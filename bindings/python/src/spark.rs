@@ -71,22 +71,6 @@ impl Lists {
     }
 }
 
-/// The 64-bit integers of a buffer (an Arrow array's data: little-endian
-/// bytes), copied.
-fn longs(py: Python<'_>, buf: &PyBuffer<u8>) -> PyResult<Vec<i64>> {
-    let bytes = buf.to_vec(py)?;
-    if bytes.len() % 8 != 0 {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "a buffer of 64-bit integers has {} bytes",
-            bytes.len()
-        )));
-    }
-    Ok(bytes
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
-        .collect())
-}
-
 /// 64-bit integers as the little-endian bytes of an Arrow data buffer.
 fn long_bytes<'py>(py: Python<'py>, v: impl Iterator<Item = i64>) -> Bound<'py, PyBytes> {
     let bytes: Vec<u8> = v.flat_map(i64::to_le_bytes).collect();
@@ -271,22 +255,19 @@ impl ScanParts {
     fn rank<'py>(
         &self,
         py: Python<'py>,
-        offsets: PyBuffer<u8>,
-        sources: PyBuffer<u8>,
-        positions: PyBuffer<u8>,
-        dfs: PyBuffer<u8>,
+        offsets: PyBuffer<i64>,
+        sources: PyBuffer<i64>,
+        positions: PyBuffer<i64>,
+        dfs: PyBuffer<i64>,
     ) -> PyResult<(
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
         (Bound<'py, PyBytes>, Bound<'py, PyBytes>),
     )> {
-        let offsets = longs(py, &offsets)?;
-        let (sources, positions, dfs) = (
-            longs(py, &sources)?,
-            longs(py, &positions)?,
-            longs(py, &dfs)?,
-        );
+        let offsets = offsets.to_vec(py)?;
+        let (sources, positions, dfs) =
+            (sources.to_vec(py)?, positions.to_vec(py)?, dfs.to_vec(py)?);
         let n = sources.len();
         let bad = offsets.windows(2).any(|w| w[0] > w[1] || w[1] as usize > n);
         if positions.len() != n || dfs.len() != n || bad {
@@ -364,10 +345,10 @@ impl ScanParts {
     #[staticmethod]
     fn components<'py>(
         py: Python<'py>,
-        a: PyBuffer<u8>,
-        b: PyBuffer<u8>,
+        a: PyBuffer<i64>,
+        b: PyBuffer<i64>,
     ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
-        let (a, b) = (longs(py, &a)?, longs(py, &b)?);
+        let (a, b) = (a.to_vec(py)?, b.to_vec(py)?);
         if a.len() != b.len() {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "{} edge starts but {} edge ends",

@@ -57,14 +57,14 @@ PASSAGES = pa.schema([
 
 
 def _data(a: pa.Array) -> memoryview:
-    """The data of an int64 array without nulls (its slice of the buffer),
-    as unsigned bytes, not copied."""
+    """The data of an int64 array without nulls (its slice of the buffer)
+    as a buffer of 64-bit integers, not copied."""
     if a.null_count:
         raise ValueError(f"an array of {a.type} given to Rust has nulls")
     buf = a.buffers()[1]
     if buf is None:
-        return memoryview(b"")
-    return memoryview(buf.slice(a.offset * 8, len(a) * 8)).cast("B")
+        return memoryview(b"").cast("q")
+    return memoryview(buf.slice(a.offset * 8, len(a) * 8)).cast("q")
 
 
 def _longs(data: bytes) -> pa.Array:
