@@ -159,6 +159,19 @@ def clough(args, work):
             out[name] = sum(w) / max(1, lengths[name])
         return out
 
+    # Each answer that is not "non" is one reuse of its task's source: the
+    # number of passages it comes back in is its granularity.
+    pieces = collections.Counter()
+    for p in pairs:
+        for me, other in ((p["query_id"], p["source_id"]), (p["source_id"], p["query_id"])):
+            if me in cats and other == f"orig_task{cats[me][0]}.txt":
+                pieces[me] += 1
+    print("-- passages per answer (answers with any passage; granularity of one reuse)")
+    for cat in ("cut", "light", "heavy"):
+        v = [pieces[n] for n, (_, c) in cats.items() if c == cat and pieces[n] > 0]
+        print(f"{cat:>6}: {len(v):2d} answers with passages, mean {sum(v) / max(1, len(v)):.2f} passages, "
+              f"{sum(1 for x in v if x == 1)} in one passage, max {max(v, default=0)}")
+
     for label, weight in (("aligned share", lambda p: 1.0), ("aligned share weighted by alignment score", lambda p: p["score"])):
         share = shares(weight)
         by_cat = collections.defaultdict(list)

@@ -107,6 +107,20 @@ pub struct AlignConfig {
     /// Blocks whose gaps in both texts are at most this many tokens form one
     /// passage.
     pub merge_gap: u32,
+    /// Passages of one rewritten passage are joined when the gaps between
+    /// them, in both texts, are at most this share of the smaller piece ...
+    pub join_ratio: f32,
+    /// ... and at most this many tokens (no joining when not above
+    /// `merge_gap`) ...
+    pub join_max_gap: u32,
+    /// ... and the informative weight of the words of each gap that the
+    /// other text does not hold near the joined span is at most this share
+    /// of the joined span's (rewritten or added words, not text stitched
+    /// in from elsewhere).
+    pub join_max_unexplained: f32,
+    /// ... or of the gap's own (a stretch rewritten in place keeps most of
+    /// its words).
+    pub join_gap_unexplained: f32,
     /// How far (tokens) a passage end may be moved to a sentence boundary.
     pub snap_tokens: u32,
     /// Least matched weight of a passage (query side).
@@ -151,6 +165,10 @@ impl Default for AlignConfig {
             max_extension: 12,
             boundary_bonus: 0.6,
             merge_gap: 8,
+            join_ratio: 1.5,
+            join_max_gap: 100,
+            join_max_unexplained: 0.1,
+            join_gap_unexplained: 0.5,
             snap_tokens: 3,
             min_passage_weight: 3.0,
             min_passage_tokens: 11,

@@ -22,12 +22,189 @@ use crate::{Block, Op, Passage};
 /// query, the better ones are kept; in query order.
 pub(crate) fn passages(ctx: &Ctx<'_>, blocks: Vec<Block>) -> Vec<Passage> {
     let mut passages = Vec::new();
-    for group in group_blocks(blocks, ctx.cfg.merge_gap) {
-        if let Some(p) = passage(ctx, group) {
-            passages.push(p);
+    for joined in join_groups(ctx, group_blocks(blocks, ctx.cfg.merge_gap)) {
+        if joined.len() > 1 {
+            // A rewritten passage comes back whole when its pieces carry
+            // the evidence together; otherwise each piece on its own.
+            let all: Vec<Block> = joined.iter().flatten().cloned().collect();
+            if let Some(p) = passage(ctx, sorted_blocks(all)) {
+                passages.push(p);
+                continue;
+            }
+        }
+        for group in joined {
+            if let Some(p) = passage(ctx, group) {
+                passages.push(p);
+            }
         }
     }
     remove_query_overlaps(passages)
+}
+
+/// Blocks in query order (then source order).
+fn sorted_blocks(mut blocks: Vec<Block>) -> Vec<Block> {
+    blocks.sort_by_key(|b| (b.q.start, b.s.start));
+    blocks
+}
+
+/// The tokens between two ranges (empty when they touch or overlap).
+fn between(a: &Range<u32>, b: &Range<u32>) -> Range<u32> {
+    if a.end <= b.start {
+        a.end..b.start
+    } else if b.end <= a.start {
+        b.end..a.start
+    } else {
+        0..0
+    }
+}
+
+/// Informative weight (tokens of weight at least `min_weight`) of the
+/// tokens `gap` of one text whose words do not occur in the range `span`
+/// of the other: what the gap holds that the other text does not explain.
+fn unexplained(
+    gap: &Range<u32>,
+    from: (&Tokens, &[f32]),
+    span: &Range<u32>,
+    to: &Tokens,
+    min_weight: f32,
+) -> f32 {
+    if gap.is_empty() {
+        return 0.0;
+    }
+    let words: std::collections::HashSet<u64> = to.tokens[span.start as usize..span.end as usize]
+        .iter()
+        .map(|t| t.hash)
+        .collect();
+    gap.clone()
+        .filter(|&k| {
+            from.1[k as usize] >= min_weight && !words.contains(&from.0.tokens[k as usize].hash)
+        })
+        .map(|k| from.1[k as usize])
+        .sum()
+}
+
+/// Informative weight of the tokens `r`.
+fn informative(w: &[f32], r: &Range<u32>, min_weight: f32) -> f32 {
+    w[r.start as usize..r.end as usize]
+        .iter()
+        .filter(|&&x| x >= min_weight)
+        .sum()
+}
+
+/// `r` widened by `by` tokens on both sides, within `0..len`.
+fn widen(r: &Range<u32>, by: usize, len: usize) -> Range<u32> {
+    r.start.saturating_sub(by as u32)..(r.end.saturating_add(by as u32)).min(len as u32)
+}
+
+/// Whether two groups (their query and source spans) are pieces of one
+/// rewritten passage: their gaps, in both texts, are small next to the
+/// pieces (at most `join_ratio` times the larger piece, never more than
+/// `join_max_gap` tokens), and what the gaps hold that the other text does
+/// not explain is a minority of the gap's informative weight
+/// (`join_gap_unexplained`) or a small share of the joined passage's
+/// (`join_max_unexplained`), in each text; and the pieces come in the
+/// same order in both texts. A rewritten stretch, a
+/// remark the writer added about the same things or a sentence left out of
+/// a long passage passes; a sentence stitched in from elsewhere, or two
+/// short passages copied from two places, does not.
+/// The query and source spans of a group of blocks.
+fn group_spans(group: &[Block]) -> (Range<u32>, Range<u32>) {
+    let q = group.iter().map(|b| b.q.start).min().unwrap_or(0)
+        ..group.iter().map(|b| b.q.end).max().unwrap_or(0);
+    let s = group.iter().map(|b| b.s.start).min().unwrap_or(0)
+        ..group.iter().map(|b| b.s.end).max().unwrap_or(0);
+    (q, s)
+}
+
+/// Whether two spans (query, source) come in opposite orders in the two
+/// texts.
+fn crossed(a: &(Range<u32>, Range<u32>), b: &(Range<u32>, Range<u32>)) -> bool {
+    let before = |x: &Range<u32>, y: &Range<u32>| x.end <= y.start;
+    (before(&a.0, &b.0) && before(&b.1, &a.1)) || (before(&b.0, &a.0) && before(&a.1, &b.1))
+}
+
+fn joinable(ctx: &Ctx<'_>, a: &(Range<u32>, Range<u32>), b: &(Range<u32>, Range<u32>)) -> bool {
+    let cfg = ctx.cfg;
+    let ((aq, as_), (bq, bs)) = (a, b);
+    let (gq, gs) = (between(aq, bq), between(as_, bs));
+    let reach = |x: usize, y: usize| {
+        ((cfg.join_ratio * x.max(y) as f32) as u32).clamp(cfg.merge_gap, cfg.join_max_gap) as usize
+    };
+    if gq.len() > reach(aq.len(), bq.len()) || gs.len() > reach(as_.len(), bs.len()) {
+        return false;
+    }
+    let fw = cfg.anchor_min_weight;
+    let uq = aq.start.min(bq.start)..aq.end.max(bq.end);
+    let us = as_.start.min(bs.start)..as_.end.max(bs.end);
+    // Rewritten words may come from just outside the other text's span.
+    let (wq, ws) = (
+        widen(&uq, gs.len(), ctx.q.tokens.len()),
+        widen(&us, gq.len(), ctx.s.tokens.len()),
+    );
+    let (q_side, s_side) = ((ctx.q.tokens, ctx.q.weights), (ctx.s.tokens, ctx.s.weights));
+    // What a gap holds that the other text does not explain is either a
+    // minority of the gap (a stretch rewritten: most of its words are
+    // still there) or a small share of the joined passage (a remark added
+    // or a sentence left out of a long passage); a sentence stitched in
+    // from elsewhere is neither.
+    let fits = |gap: &Range<u32>,
+                from: (&Tokens, &[f32]),
+                span: &Range<u32>,
+                wide: &Range<u32>,
+                to: &Tokens| {
+        let u = unexplained(gap, from, wide, to, fw);
+        u <= cfg.join_gap_unexplained * informative(from.1, gap, fw)
+            || u <= cfg.join_max_unexplained * informative(from.1, span, fw)
+    };
+    fits(&gq, q_side, &uq, &ws, ctx.s.tokens) && fits(&gs, s_side, &us, &wq, ctx.q.tokens)
+}
+
+/// Above this many groups in one pair (a text aligned with itself, say),
+/// groups are not joined: the pairwise search is cubic.
+const MAX_JOIN_GROUPS: usize = 256;
+
+/// Joins groups of blocks that are pieces of one rewritten passage
+/// ([`joinable`]), pairwise until no two can be joined (a joined set is
+/// larger, which can bring another into reach). Returns the joined sets of
+/// groups, each in query order, the sets in query order.
+fn join_groups(ctx: &Ctx<'_>, groups: Vec<Vec<Block>>) -> Vec<Vec<Vec<Block>>> {
+    let mut sets: Vec<Vec<Vec<Block>>> = groups.into_iter().map(|g| vec![g]).collect();
+    if ctx.cfg.join_max_gap <= ctx.cfg.merge_gap || sets.len() > MAX_JOIN_GROUPS {
+        return sets;
+    }
+    let set_spans = |set: &[Vec<Block>]| {
+        let all: Vec<(Range<u32>, Range<u32>)> = set.iter().map(|g| group_spans(g)).collect();
+        let q = all.iter().map(|p| p.0.start).min().unwrap_or(0)
+            ..all.iter().map(|p| p.0.end).max().unwrap_or(0);
+        let s = all.iter().map(|p| p.1.start).min().unwrap_or(0)
+            ..all.iter().map(|p| p.1.end).max().unwrap_or(0);
+        (q, s)
+    };
+    let mut spans: Vec<(Range<u32>, Range<u32>)> = sets.iter().map(|s| set_spans(s)).collect();
+    'grow: loop {
+        for x in 0..sets.len() {
+            for y in x + 1..sets.len() {
+                // Pieces in opposite orders in the two texts were moved
+                // apart: separate copies (reordering within a passage is
+                // in its groups already).
+                let crossing = sets[x].iter().any(|gx| {
+                    let sx = group_spans(gx);
+                    sets[y].iter().any(|gy| crossed(&sx, &group_spans(gy)))
+                });
+                if !crossing && joinable(ctx, &spans[x], &spans[y]) {
+                    let b = sets.remove(y);
+                    spans.remove(y);
+                    sets[x].extend(b);
+                    sets[x].sort_by_key(|g| (g[0].q.start, g[0].s.start));
+                    spans[x] = set_spans(&sets[x]);
+                    continue 'grow;
+                }
+            }
+        }
+        break;
+    }
+    sets.sort_by_key(|set| (set[0][0].q.start, set[0][0].s.start));
+    sets
 }
 
 /// The passage a group of blocks forms, its ends snapped to sentence

@@ -151,6 +151,75 @@ fn synonyms_keep_the_passage_together() {
     assert_eq!(p[0].q, 0..qt.len() as u32);
 }
 
+const LONG_SRC: &str = "The commission published its annual report on the state of the fishing fleet on Monday morning. \
+    It found that the number of trawlers operating in northern waters had fallen by a third since the quotas were introduced. \
+    Smaller harbours along the western coast have suffered most, losing their processing plants and many of the young crews. \
+    The report recommends a fund to modernise the remaining vessels and to train apprentices in the coastal towns. \
+    Ministers are expected to respond to the recommendations before the summer recess begins in July.";
+
+fn run_with(q: &str, s: &str, cfg: &AlignConfig) -> Vec<Passage> {
+    let opts = NormalizeOptions::default();
+    let (qt, st) = (tokenize(q, &opts), tokenize(s, &opts));
+    let (wq, ws) = (prior(&qt), prior(&st));
+    align(Side::new(&qt, &wq), Side::new(&st, &ws), cfg)
+}
+
+#[test]
+fn a_passage_rewritten_in_the_middle_comes_back_whole() {
+    // The first, fourth and fifth sentences lightly edited; the second and
+    // third rewritten by a person: words moved, some replaced.
+    let q = "Weather report follows later. The commission published its yearly report on the state of the fishing fleet on Monday morning. \
+        Since the quotas came in, a third of the trawlers that worked the northern waters are gone, the commission found. \
+        Harbours on the western coast, the smaller ones, suffered the most: processing plants closed and young crews left. \
+        The report recommends a fund to modernise the remaining boats and to train apprentices in the coastal towns. \
+        Ministers are expected to respond to the recommendations before the summer recess begins in July.";
+    let joined = run_with(q, LONG_SRC, &AlignConfig::default());
+    assert_eq!(joined.len(), 1, "{joined:?}");
+    let apart = run_with(
+        q,
+        LONG_SRC,
+        &AlignConfig {
+            join_max_gap: 0,
+            ..AlignConfig::default()
+        },
+    );
+    assert!(
+        apart.len() >= 2 || apart.iter().all(|p| p.q != joined[0].q),
+        "without joining it comes in pieces, or in part: {apart:?}"
+    );
+    let (qt, st) = (
+        tokenize(q, &NormalizeOptions::default()),
+        tokenize(LONG_SRC, &NormalizeOptions::default()),
+    );
+    assert!(slice(q, &qt, &joined[0].q).starts_with("The commission published"));
+    assert!(slice(q, &qt, &joined[0].q).ends_with("begins in July"));
+    assert_eq!(joined[0].s, 0..st.len() as u32, "the whole source passage");
+}
+
+#[test]
+fn a_sentence_stitched_in_from_elsewhere_is_not_joined() {
+    let q = "The commission published its annual report on the state of the fishing fleet on Monday morning. \
+        It found that the number of trawlers operating in northern waters had fallen by a third since the quotas were introduced. \
+        Meanwhile a football club in the capital signed a young striker from Brazil for a record transfer fee after long talks. \
+        Smaller harbours along the western coast have suffered most, losing their processing plants and many of the young crews. \
+        The report recommends a fund to modernise the remaining vessels and to train apprentices in the coastal towns.";
+    let (qt, _, p) = run(q, LONG_SRC);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(slice(q, &qt, &p[0].q).ends_with("quotas were introduced"));
+    assert!(slice(q, &qt, &p[1].q).starts_with("Smaller harbours"));
+}
+
+#[test]
+fn pieces_in_opposite_orders_are_not_joined() {
+    // Two passages of one source copied in the reverse order, far apart
+    // in the source: two copies, not one rewritten passage.
+    let q = "Ministers are expected to respond to the recommendations before the summer recess begins in July. \
+        The commission published its annual report on the state of the fishing fleet on Monday morning. \
+        It found that the number of trawlers operating in northern waters had fallen by a third since the quotas were introduced.";
+    let (_, _, p) = run(q, LONG_SRC);
+    assert_eq!(p.len(), 2, "{p:?}");
+}
+
 proptest! {
     #[test]
     fn passages_are_in_bounds_and_disjoint_in_query(
