@@ -141,6 +141,13 @@ pub struct AlignConfig {
     /// ... more than this share of which differ between the texts is a
     /// filled-in template, not a copy.
     pub template_mismatch_share: f32,
+    /// A passage whose specific words (names, figures) aligned to equal
+    /// words weigh less than this times those aligned to different ones is
+    /// a formula filled in about something else, not a copy (0: never).
+    pub template_specific_ratio: f32,
+    /// ... when at least this many specific words were substituted (a
+    /// spinner's one renamed country is not a template).
+    pub template_min_substitutions: u32,
     /// Least number of exact word trigrams inside the blocks of a passage:
     /// reworded copies keep some three-word runs, independent reports of
     /// the same story rarely do.
@@ -179,6 +186,8 @@ impl Default for AlignConfig {
             min_exact_trigrams: 4,
             template_min_figures: 4,
             template_mismatch_share: 0.5,
+            template_specific_ratio: 0.5,
+            template_min_substitutions: 2,
         }
     }
 }

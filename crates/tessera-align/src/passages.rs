@@ -233,8 +233,17 @@ fn passage(ctx: &Ctx<'_>, group: Vec<Block>) -> Option<Passage> {
     // A text whose figures mostly differ from its source's is a
     // template filled with other facts (earnings tables, bond issues),
     // not a copy.
-    let template = c.number_total >= cfg.template_min_figures
-        && c.number_mismatches as f32 > cfg.template_mismatch_share * c.number_total as f32;
+    let template = (c.number_total >= cfg.template_min_figures
+        && c.number_mismatches as f32 > cfg.template_mismatch_share * c.number_total as f32)
+        // A formula filled in with other names and figures ("X said its
+        // board authorized the purchase from time to time of" about
+        // another company): two or more different names or figures stand
+        // where the other text has names or figures, and the ones that
+        // agree weigh less than half as much. A copy keeps most of its
+        // names and figures, even when spun (a renamed country counts
+        // once) or updated (a new amount about the same company).
+        || (c.specific_substitutions >= cfg.template_min_substitutions
+            && c.specific_matched < cfg.template_specific_ratio * c.specific_substituted);
     if template
         || score < cfg.min_score
         || evidence < cfg.min_passage_weight
@@ -347,6 +356,13 @@ struct Coverage {
     number_total: u32,
     /// Exact word trigrams inside the blocks.
     exact_trigrams: u32,
+    /// Weight of the distinct specific words (names, figures) aligned to
+    /// equal or similar words ...
+    specific_matched: f32,
+    /// ... and of the distinct pairs of them aligned to different words,
+    /// and how many such pairs.
+    specific_substituted: f32,
+    specific_substitutions: u32,
 }
 
 impl Coverage {
@@ -369,6 +385,8 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
     let mut q_figures = std::collections::BTreeSet::new();
     let mut s_figures = std::collections::BTreeSet::new();
     let mut exact_trigrams = 0;
+    let mut matched: std::collections::BTreeMap<u64, f32> = Default::default();
+    let mut substituted: std::collections::BTreeMap<(u64, u64), f32> = Default::default();
     for b in blocks {
         let (mut qi, mut si) = (b.q.start, b.s.start);
         let mut run = 0u32;
@@ -383,6 +401,22 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
                 Op::Fuzzy | Op::Split | Op::Join => ctx.cfg.fuzzy_factor,
                 _ => 0.0,
             };
+            if matches!(op, Op::Match | Op::Fuzzy | Op::Sub) {
+                let (qt, st) = (
+                    &ctx.q.tokens.tokens[qi as usize],
+                    &ctx.s.tokens.tokens[si as usize],
+                );
+                let w = ctx.q.weights[qi as usize].max(ctx.s.weights[si as usize]);
+                let fw = ctx.cfg.anchor_min_weight;
+                let (qs, ss) = (specific(&ctx.q, qi, fw), specific(&ctx.s, si, fw));
+                // Each different word once: a spinner renames one country
+                // the same way wherever it occurs.
+                if op == Op::Sub && qs && ss {
+                    substituted.entry((qt.hash, st.hash)).or_insert(w);
+                } else if op != Op::Sub && qs {
+                    matched.entry(qt.hash).or_insert(w);
+                }
+            }
             for k in qi..qi + dq {
                 let t = &ctx.q.tokens.tokens[k as usize];
                 if t.flags & tessera_text::HAS_DIGIT != 0 {
@@ -417,6 +451,9 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
         number_mismatches: q_figures.symmetric_difference(&s_figures).count() as u32,
         number_total: q_figures.union(&s_figures).count() as u32,
         exact_trigrams,
+        specific_matched: matched.values().sum(),
+        specific_substituted: substituted.values().sum(),
+        specific_substitutions: substituted.len() as u32,
         ..Coverage::default()
     };
     for (k, m) in q.clone().zip(&qm) {
@@ -432,6 +469,28 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
         }
     }
     c
+}
+
+/// Whether token `k` of a text is specific to what the text reports: a
+/// figure, or a capitalised word (a name, in languages that capitalise
+/// names) inside a sentence, or at its start when it is no function word
+/// and the next word is capitalised too ("HCC Industries said", not "The
+/// company" or "Analysts said").
+fn specific(side: &crate::Side<'_>, k: u32, min_weight: f32) -> bool {
+    use tessera_text::{CAPITALIZED, HAS_DIGIT};
+    let toks = &side.tokens.tokens;
+    let t = &toks[k as usize];
+    if t.flags & HAS_DIGIT != 0 {
+        return true;
+    }
+    if t.flags & CAPITALIZED == 0 {
+        return false;
+    }
+    !t.is_sentence_start()
+        || (side.weights[k as usize] >= min_weight
+            && toks
+                .get(k as usize + 1)
+                .is_some_and(|n| n.flags & CAPITALIZED != 0 && !n.is_sentence_start()))
 }
 
 /// How far before `i` its sentence starts, if within `limit` tokens.

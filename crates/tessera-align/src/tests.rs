@@ -220,6 +220,22 @@ fn pieces_in_opposite_orders_are_not_joined() {
     assert_eq!(p.len(), 2, "{p:?}");
 }
 
+#[test]
+fn a_formula_filled_in_about_another_company_is_not_a_copy() {
+    let s = "Torchmark Corp said its board has authorized the purchase from time to time of up to \
+             two mln of its common shares in the open market or in privately negotiated transactions.";
+    let q = "HCC Industries Inc said its board has authorized the purchase from time to time of up to \
+             500,000 of its common shares in the open market or in privately negotiated transactions.";
+    let (_, _, p) = run(q, s);
+    assert!(p.is_empty(), "{p:?}");
+    // The same formula about the same company with a new amount is an
+    // update of that story, and a copy.
+    let q = "Torchmark Corp said its board has authorized the purchase from time to time of up to \
+             500,000 of its common shares in the open market or in privately negotiated transactions.";
+    let (_, _, p) = run(q, s);
+    assert_eq!(p.len(), 1, "{p:?}");
+}
+
 proptest! {
     #[test]
     fn passages_are_in_bounds_and_disjoint_in_query(

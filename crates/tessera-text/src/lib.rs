@@ -67,6 +67,9 @@ pub const NO_SPACE_SCRIPT: u8 = 4;
 pub const NUMERIC: u8 = 8;
 /// The token holds at least one digit (a figure, a code such as `A300`).
 pub const HAS_DIGIT: u8 = 16;
+/// The token starts with an upper-case letter (a name, when not at a
+/// sentence start, in languages that capitalise names).
+pub const CAPITALIZED: u8 = 32;
 
 /// One normalised word with its place in the original text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +86,8 @@ pub struct Token {
     pub byte_end: u32,
     norm_start: u32,
     norm_end: u32,
-    /// Bit set of [`SENT_START`], [`SENT_END`], [`NO_SPACE_SCRIPT`], [`NUMERIC`], [`HAS_DIGIT`].
+    /// Bit set of [`SENT_START`], [`SENT_END`], [`NO_SPACE_SCRIPT`], [`NUMERIC`], [`HAS_DIGIT`],
+    /// [`CAPITALIZED`].
     pub flags: u8,
 }
 
@@ -484,6 +488,9 @@ impl Sink for TokensSink {
             || (!t.ascii && raw.chars().any(char::is_numeric))
         {
             flags |= HAS_DIGIT;
+        }
+        if first.is_uppercase() {
+            flags |= CAPITALIZED;
         }
         out.tokens.push(Token {
             hash,
