@@ -108,7 +108,7 @@ fn widen(r: &Range<u32>, by: usize, len: usize) -> Range<u32> {
 /// a long passage passes; a sentence stitched in from elsewhere, or two
 /// short passages copied from two places, does not.
 /// The query and source spans of a group of blocks.
-fn group_spans(group: &[Block]) -> (Range<u32>, Range<u32>) {
+fn group_spans(group: &[Block]) -> Spans {
     let q = group.iter().map(|b| b.q.start).min().unwrap_or(0)
         ..group.iter().map(|b| b.q.end).max().unwrap_or(0);
     let s = group.iter().map(|b| b.s.start).min().unwrap_or(0)
@@ -118,21 +118,31 @@ fn group_spans(group: &[Block]) -> (Range<u32>, Range<u32>) {
 
 /// Whether two spans (query, source) come in opposite orders in the two
 /// texts.
-fn crossed(a: &(Range<u32>, Range<u32>), b: &(Range<u32>, Range<u32>)) -> bool {
+fn crossed(a: &Spans, b: &Spans) -> bool {
     let before = |x: &Range<u32>, y: &Range<u32>| x.end <= y.start;
     (before(&a.0, &b.0) && before(&b.1, &a.1)) || (before(&b.0, &a.0) && before(&a.1, &b.1))
 }
 
-fn joinable(ctx: &Ctx<'_>, a: &(Range<u32>, Range<u32>), b: &(Range<u32>, Range<u32>)) -> bool {
-    let cfg = ctx.cfg;
-    let ((aq, as_), (bq, bs)) = (a, b);
-    let (gq, gs) = (between(aq, bq), between(as_, bs));
+/// Whether the gaps between two spans (query, source) are small next to
+/// the spans: at most `join_ratio` times the larger one, and at most
+/// `join_max_gap` tokens, in both texts.
+fn within_reach(cfg: &crate::AlignConfig, a: &Spans, b: &Spans) -> bool {
     let reach = |x: usize, y: usize| {
         ((cfg.join_ratio * x.max(y) as f32) as u32).clamp(cfg.merge_gap, cfg.join_max_gap) as usize
     };
-    if gq.len() > reach(aq.len(), bq.len()) || gs.len() > reach(as_.len(), bs.len()) {
-        return false;
-    }
+    between(&a.0, &b.0).len() <= reach(a.0.len(), b.0.len())
+        && between(&a.1, &b.1).len() <= reach(a.1.len(), b.1.len())
+}
+
+/// The query and source token ranges of a group or of a set of groups.
+type Spans = (Range<u32>, Range<u32>);
+
+/// Whether the gaps between two spans within reach ([`within_reach`]) are
+/// explained by the other text.
+fn joinable(ctx: &Ctx<'_>, a: &Spans, b: &Spans) -> bool {
+    let cfg = ctx.cfg;
+    let ((aq, as_), (bq, bs)) = (a, b);
+    let (gq, gs) = (between(aq, bq), between(as_, bs));
     let fw = cfg.anchor_min_weight;
     let uq = aq.start.min(bq.start)..aq.end.max(bq.end);
     let us = as_.start.min(bs.start)..as_.end.max(bs.end);
@@ -161,7 +171,7 @@ fn joinable(ctx: &Ctx<'_>, a: &(Range<u32>, Range<u32>), b: &(Range<u32>, Range<
 
 /// Above this many groups in one pair (a text aligned with itself, say),
 /// groups are not joined: the pairwise search is cubic.
-const MAX_JOIN_GROUPS: usize = 256;
+const MAX_JOIN_GROUPS: usize = 128;
 
 /// Joins groups of blocks that are pieces of one rewritten passage
 /// ([`joinable`]), pairwise until no two can be joined (a joined set is
@@ -172,36 +182,46 @@ fn join_groups(ctx: &Ctx<'_>, groups: Vec<Vec<Block>>) -> Vec<Vec<Vec<Block>>> {
     if ctx.cfg.join_max_gap <= ctx.cfg.merge_gap || sets.len() > MAX_JOIN_GROUPS {
         return sets;
     }
-    let set_spans = |set: &[Vec<Block>]| {
-        let all: Vec<(Range<u32>, Range<u32>)> = set.iter().map(|g| group_spans(g)).collect();
-        let q = all.iter().map(|p| p.0.start).min().unwrap_or(0)
-            ..all.iter().map(|p| p.0.end).max().unwrap_or(0);
-        let s = all.iter().map(|p| p.1.start).min().unwrap_or(0)
-            ..all.iter().map(|p| p.1.end).max().unwrap_or(0);
-        (q, s)
+    // The spans of each set's groups, and of the set as a whole.
+    let mut parts: Vec<Vec<Spans>> = sets.iter().map(|s| vec![group_spans(&s[0])]).collect();
+    let whole = |parts: &[Spans]| -> Spans {
+        (
+            parts.iter().map(|p| p.0.start).min().unwrap_or(0)
+                ..parts.iter().map(|p| p.0.end).max().unwrap_or(0),
+            parts.iter().map(|p| p.1.start).min().unwrap_or(0)
+                ..parts.iter().map(|p| p.1.end).max().unwrap_or(0),
+        )
     };
-    let mut spans: Vec<(Range<u32>, Range<u32>)> = sets.iter().map(|s| set_spans(s)).collect();
+    let mut spans: Vec<Spans> = parts.iter().map(|p| whole(p)).collect();
     'grow: loop {
         for x in 0..sets.len() {
             for y in x + 1..sets.len() {
+                if !within_reach(ctx.cfg, &spans[x], &spans[y]) {
+                    continue;
+                }
                 // Pieces in opposite orders in the two texts were moved
                 // apart: separate copies (reordering within a passage is
                 // in its groups already).
-                let crossing = sets[x].iter().any(|gx| {
-                    let sx = group_spans(gx);
-                    sets[y].iter().any(|gy| crossed(&sx, &group_spans(gy)))
-                });
-                if !crossing && joinable(ctx, &spans[x], &spans[y]) {
-                    let b = sets.remove(y);
+                if parts[x]
+                    .iter()
+                    .any(|a| parts[y].iter().any(|b| crossed(a, b)))
+                {
+                    continue;
+                }
+                if joinable(ctx, &spans[x], &spans[y]) {
+                    let (b, pb) = (sets.remove(y), parts.remove(y));
                     spans.remove(y);
                     sets[x].extend(b);
-                    sets[x].sort_by_key(|g| (g[0].q.start, g[0].s.start));
-                    spans[x] = set_spans(&sets[x]);
+                    parts[x].extend(pb);
+                    spans[x] = whole(&parts[x]);
                     continue 'grow;
                 }
             }
         }
         break;
+    }
+    for set in &mut sets {
+        set.sort_by_key(|g| (g[0].q.start, g[0].s.start));
     }
     sets.sort_by_key(|set| (set[0][0].q.start, set[0][0].s.start));
     sets
