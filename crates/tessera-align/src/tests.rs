@@ -301,6 +301,32 @@ proptest! {
     }
 
     #[test]
+    fn a_foreign_stretch_is_never_joined_into_a_passage(
+        words in prop::collection::btree_set("[a-i]{5,9}", 24..80),
+        split in 0.3f64..0.7,
+        foreign in prop::collection::vec("[r-z]{5,8}", 12..60),
+    ) {
+        // Distinct words (A and B share none), and foreign words of other
+        // letters (not even a fuzzy match).
+        let words: Vec<String> = words.into_iter().collect();
+        let (a, b) = words.split_at((words.len() as f64 * split) as usize);
+        // The source holds A then B; the query stitches a stretch of words
+        // the source never has between them, longer than a chain may skip
+        // (`max_gap`). When that stretch is at least a fifth as long as A
+        // and B together, no passage may span it.
+        let s = format!("{} {}", a.join(" "), b.join(" "));
+        let q = format!("{} {} {}", a.join(" "), foreign.join(" "), b.join(" "));
+        let (qt, _, p) = run(&q, &s);
+        let f = a.len() as u32..(a.len() + foreign.len()) as u32;
+        prop_assert_eq!(qt.len(), a.len() + foreign.len() + b.len());
+        if foreign.len() * 5 >= a.len() + b.len() {
+            for x in &p {
+                prop_assert!(!(x.q.start <= f.start && f.end <= x.q.end), "{:?} spans {:?}", x.q, f);
+            }
+        }
+    }
+
+    #[test]
     fn copy_inside_noise_is_found(
         pre in prop::collection::vec("[a-z]{4,8}", 0..30),
         post in prop::collection::vec("[a-z]{4,8}", 0..30),
