@@ -16,9 +16,12 @@
 //!    substitutions, fuzzy (OCR) matches and one-to-two token merges, and
 //!    the chain is extended outwards up to the sentence boundaries.
 //! 4. **Passages**: blocks close to each other in both texts (in any order)
-//!    form one passage; passages are snapped to sentence boundaries when both
-//!    texts are within a few words of one, scored (weighted Dice of the
-//!    aligned tokens) and kept if they carry enough evidence.
+//!    form one passage, and the pieces of one rewritten passage are joined
+//!    when the words between them are explained by the other text;
+//!    passages are snapped to sentence boundaries when both texts are
+//!    within a few words of one, scored (weighted Dice of the aligned
+//!    tokens) and kept if they carry enough evidence and are not a formula
+//!    filled in with other names and figures.
 //!
 //! The crate is pure: no I/O, deterministic, no global state. Token weights
 //! (how informative each token is) come from the caller.

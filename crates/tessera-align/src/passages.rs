@@ -1,11 +1,15 @@
 //! Passages: blocks grouped, tested for evidence and snapped to sentences.
 //!
 //! Blocks within `merge_gap` tokens of each other in both texts, in any
-//! order, form one passage (`reordered` when their order differs). A
+//! order, form one group (`reordered` when their order differs). Groups
+//! that are pieces of one rewritten passage (close, in the same order in
+//! both texts, their gaps explained by the other text) are joined and
+//! tested as one passage, or piece by piece when the whole fails. A
 //! passage is kept only with enough evidence: aligned query weight, net of
 //! figures that differ between the texts; aligned words; a weighted Dice
-//! score; exact word trigrams; and the share of function words aligned
-//! (its grammatical skeleton). Its ends are snapped to sentence boundaries
+//! score; exact word trigrams; the share of function words aligned (its
+//! grammatical skeleton); and not a template (a formula filled in with
+//! other names and figures). Its ends are snapped to sentence boundaries
 //! when both texts are within `snap_tokens` of one. Where kept passages
 //! overlap in the query, the better one wins.
 
@@ -96,17 +100,6 @@ fn widen(r: &Range<u32>, by: usize, len: usize) -> Range<u32> {
     r.start.saturating_sub(by as u32)..(r.end.saturating_add(by as u32)).min(len as u32)
 }
 
-/// Whether two groups (their query and source spans) are pieces of one
-/// rewritten passage: their gaps, in both texts, are small next to the
-/// pieces (at most `join_ratio` times the larger piece, never more than
-/// `join_max_gap` tokens), and what the gaps hold that the other text does
-/// not explain is a minority of the gap's informative weight
-/// (`join_gap_unexplained`) or a small share of the joined passage's
-/// (`join_max_unexplained`), in each text; and the pieces come in the
-/// same order in both texts. A rewritten stretch, a
-/// remark the writer added about the same things or a sentence left out of
-/// a long passage passes; a sentence stitched in from elsewhere, or two
-/// short passages copied from two places, does not.
 /// The query and source spans of a group of blocks.
 fn group_spans(group: &[Block]) -> Spans {
     let q = group.iter().map(|b| b.q.start).min().unwrap_or(0)
@@ -138,7 +131,13 @@ fn within_reach(cfg: &crate::AlignConfig, a: &Spans, b: &Spans) -> bool {
 type Spans = (Range<u32>, Range<u32>);
 
 /// Whether the gaps between two spans within reach ([`within_reach`]) are
-/// explained by the other text.
+/// explained by the other text: what the gaps hold that the other text
+/// does not (near the joined span) is a minority of the gap's informative
+/// weight (`join_gap_unexplained`) or a small share of the joined
+/// passage's (`join_max_unexplained`), in each text. A rewritten stretch,
+/// a remark the writer added about the same things or a sentence left out
+/// of a long passage passes; a sentence stitched in from elsewhere, or two
+/// short passages copied from two places, does not.
 fn joinable(ctx: &Ctx<'_>, a: &Spans, b: &Spans) -> bool {
     let cfg = ctx.cfg;
     let ((aq, as_), (bq, bs)) = (a, b);
@@ -173,8 +172,8 @@ fn joinable(ctx: &Ctx<'_>, a: &Spans, b: &Spans) -> bool {
 /// groups are not joined: the pairwise search is cubic.
 const MAX_JOIN_GROUPS: usize = 128;
 
-/// Joins groups of blocks that are pieces of one rewritten passage
-/// ([`joinable`]), pairwise until no two can be joined (a joined set is
+/// Joins groups of blocks that are pieces of one rewritten passage (within
+/// reach, in the same order in both texts, and [`joinable`]), pairwise until no two can be joined (a joined set is
 /// larger, which can bring another into reach). Returns the joined sets of
 /// groups, each in query order, the sets in query order.
 fn join_groups(ctx: &Ctx<'_>, groups: Vec<Vec<Block>>) -> Vec<Vec<Vec<Block>>> {
