@@ -140,16 +140,22 @@ def clough(args, work):
         lengths[name] = len(text)
     pairs = jsonl(os.path.join(out, "pairs.jsonl"))
 
+    def with_source():
+        """(answer, offset, length, pair) for every passage an answer shares
+        with its task's source, from either side of the pair."""
+        for p in pairs:
+            for me, other, off, ln in ((p["query_id"], p["source_id"], p["query_offset"], p["query_length"]),
+                                       (p["source_id"], p["query_id"], p["source_offset"], p["source_length"])):
+                if me in cats and other == f"orig_task{cats[me][0]}.txt":
+                    yield me, off, ln, p
+
     def shares(weight):
         """Per answer: the share of its characters aligned with its task's
         source, each character counted with the weight of the best pair
         covering it."""
         cover = collections.defaultdict(list)
-        for p in pairs:
-            for me, other, off, ln in ((p["query_id"], p["source_id"], p["query_offset"], p["query_length"]),
-                                       (p["source_id"], p["query_id"], p["source_offset"], p["source_length"])):
-                if me in cats and other == f"orig_task{cats[me][0]}.txt":
-                    cover[me].append((off, off + ln, weight(p)))
+        for me, off, ln, p in with_source():
+            cover[me].append((off, off + ln, weight(p)))
         out = {}
         for name in cats:
             w = [0.0] * lengths[name]
@@ -161,11 +167,7 @@ def clough(args, work):
 
     # Each answer that is not "non" is one reuse of its task's source: the
     # number of passages it comes back in is its granularity.
-    pieces = collections.Counter()
-    for p in pairs:
-        for me, other in ((p["query_id"], p["source_id"]), (p["source_id"], p["query_id"])):
-            if me in cats and other == f"orig_task{cats[me][0]}.txt":
-                pieces[me] += 1
+    pieces = collections.Counter(me for me, _, _, _ in with_source())
     print("-- passages per answer (answers with any passage; granularity of one reuse)")
     for cat in ("cut", "light", "heavy"):
         v = [pieces[n] for n, (_, c) in cats.items() if c == cat and pieces[n] > 0]

@@ -122,6 +122,9 @@ def book(deb: str | None, lang: str, work: str) -> list[str]:
     return paras
 
 
+# The book's most frequent words stand for the language's function words.
+FUNCTION_WORDS = 80
+
 SENT = re.compile(r"(?<=[.!?。！？])\s+(?=\S)")
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -135,16 +138,16 @@ class Rewriter:
         self.rng = rng
         counts = collections.Counter(w.lower() for p in paras for w in WORD.findall(p))
         ranked = [w for w, _ in counts.most_common()]
-        self.function = set(ranked[:80])
+        self.function = set(ranked[:FUNCTION_WORDS])
         self.rank = {w: i for i, w in enumerate(ranked)}
         self.ranked = ranked
 
     def similar(self, word: str) -> str:
         """Another word of the book of about the same frequency (a synonym's stand-in)."""
         i = self.rank.get(word.lower())
-        if i is None or i < 80:
+        if i is None or i < FUNCTION_WORDS:
             return word
-        j = min(len(self.ranked) - 1, max(80, i + self.rng.randint(-40, 40)))
+        j = min(len(self.ranked) - 1, max(FUNCTION_WORDS, i + self.rng.randint(-40, 40)))
         w = self.ranked[j]
         return w.capitalize() if word[:1].isupper() else w
 
@@ -154,7 +157,7 @@ class Rewriter:
         content = [w for w in WORD.findall(text) if w.lower() not in self.function]
         n = self.rng.randint(8, 16)
         words = [self.rng.choice(content) if self.rng.random() < 0.6 and content
-                 else self.rng.choice(self.ranked[:80]) for _ in range(n)]
+                 else self.rng.choice(self.ranked[:FUNCTION_WORDS]) for _ in range(n)]
         sent = " ".join(words)
         return sent[:1].upper() + sent[1:] + "."
 
@@ -176,7 +179,7 @@ class Rewriter:
                 win[k] = self.similar(win[k])
             elif r < 0.9:
                 win.insert(self.rng.randrange(len(win) + 1),
-                           self.rng.choice(self.ranked[80:2000]))
+                           self.rng.choice(self.ranked[FUNCTION_WORDS:2000]))
             out.extend(win)
         return " ".join(out)
 
@@ -276,8 +279,10 @@ def main() -> None:
     while len(srcs) < args.sources and i < half:
         chunk: list[str] = []
         want = rng.randint(3000, 9000)
-        while i < half and sum(len(p) + 2 for p in chunk) < want:
+        size = 0
+        while i < half and size < want:
             chunk.append(paras[i])
+            size += len(paras[i]) + 2
             i += 1
         srcs.append("\n\n".join(chunk) + "\n")
     filler = paras[half:]

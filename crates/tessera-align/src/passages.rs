@@ -109,6 +109,14 @@ fn group_spans(group: &[Block]) -> Spans {
     (q, s)
 }
 
+/// The smallest spans holding both `a` and `b`, in each text.
+fn union(a: &Spans, b: &Spans) -> Spans {
+    (
+        a.0.start.min(b.0.start)..a.0.end.max(b.0.end),
+        a.1.start.min(b.1.start)..a.1.end.max(b.1.end),
+    )
+}
+
 /// Whether two spans (query, source) come in opposite orders in the two
 /// texts.
 fn crossed(a: &Spans, b: &Spans) -> bool {
@@ -143,8 +151,7 @@ fn joinable(ctx: &Ctx<'_>, a: &Spans, b: &Spans) -> bool {
     let ((aq, as_), (bq, bs)) = (a, b);
     let (gq, gs) = (between(aq, bq), between(as_, bs));
     let fw = cfg.anchor_min_weight;
-    let uq = aq.start.min(bq.start)..aq.end.max(bq.end);
-    let us = as_.start.min(bs.start)..as_.end.max(bs.end);
+    let (uq, us) = union(a, b);
     // Rewritten words may come from just outside the other text's span.
     let (wq, ws) = (
         widen(&uq, gs.len(), ctx.q.tokens.len()),
@@ -183,15 +190,7 @@ fn join_groups(ctx: &Ctx<'_>, groups: Vec<Vec<Block>>) -> Vec<Vec<Vec<Block>>> {
     }
     // The spans of each set's groups, and of the set as a whole.
     let mut parts: Vec<Vec<Spans>> = sets.iter().map(|s| vec![group_spans(&s[0])]).collect();
-    let whole = |parts: &[Spans]| -> Spans {
-        (
-            parts.iter().map(|p| p.0.start).min().unwrap_or(0)
-                ..parts.iter().map(|p| p.0.end).max().unwrap_or(0),
-            parts.iter().map(|p| p.1.start).min().unwrap_or(0)
-                ..parts.iter().map(|p| p.1.end).max().unwrap_or(0),
-        )
-    };
-    let mut spans: Vec<Spans> = parts.iter().map(|p| whole(p)).collect();
+    let mut spans: Vec<Spans> = parts.iter().map(|p| p[0].clone()).collect();
     'grow: loop {
         for x in 0..sets.len() {
             for y in x + 1..sets.len() {
@@ -208,11 +207,10 @@ fn join_groups(ctx: &Ctx<'_>, groups: Vec<Vec<Block>>) -> Vec<Vec<Vec<Block>>> {
                     continue;
                 }
                 if joinable(ctx, &spans[x], &spans[y]) {
-                    let (b, pb) = (sets.remove(y), parts.remove(y));
-                    spans.remove(y);
+                    let (b, pb, sb) = (sets.remove(y), parts.remove(y), spans.remove(y));
                     sets[x].extend(b);
                     parts[x].extend(pb);
-                    spans[x] = whole(&parts[x]);
+                    spans[x] = union(&spans[x], &sb);
                     continue 'grow;
                 }
             }
@@ -230,10 +228,7 @@ fn join_groups(ctx: &Ctx<'_>, groups: Vec<Vec<Block>>) -> Vec<Vec<Vec<Block>>> {
 /// boundaries, if it carries enough evidence.
 fn passage(ctx: &Ctx<'_>, group: Vec<Block>) -> Option<Passage> {
     let cfg = ctx.cfg;
-    let mut q = group.iter().map(|b| b.q.start).min().unwrap_or(0)
-        ..group.iter().map(|b| b.q.end).max().unwrap_or(0);
-    let mut s = group.iter().map(|b| b.s.start).min().unwrap_or(0)
-        ..group.iter().map(|b| b.s.end).max().unwrap_or(0);
+    let (mut q, mut s) = group_spans(&group);
     let c = coverage(ctx, &group, &q, &s);
     if c.q_weight < cfg.min_passage_weight || c.q_count < cfg.min_passage_tokens {
         return None;
@@ -289,15 +284,6 @@ fn passage(ctx: &Ctx<'_>, group: Vec<Block>) -> Option<Passage> {
     })
 }
 
-/// Tokens between two ranges; 0 when they overlap.
-fn interval_gap(a: &Range<u32>, b: &Range<u32>) -> u32 {
-    if a.end <= b.start {
-        b.start - a.end
-    } else {
-        a.start.saturating_sub(b.end)
-    }
-}
-
 /// Groups blocks that lie close together in both texts.
 fn group_blocks(blocks: Vec<Block>, merge_gap: u32) -> Vec<Vec<Block>> {
     let n = blocks.len();
@@ -330,7 +316,9 @@ fn group_blocks(blocks: Vec<Block>, merge_gap: u32) -> Vec<Vec<Block>> {
         for x in 0..roots.len() {
             for y in x + 1..roots.len() {
                 let (a, b) = (&spans[&roots[x]], &spans[&roots[y]]);
-                if interval_gap(&a.0, &b.0) <= merge_gap && interval_gap(&a.1, &b.1) <= merge_gap {
+                if between(&a.0, &b.0).len() <= merge_gap as usize
+                    && between(&a.1, &b.1).len() <= merge_gap as usize
+                {
                     let (ra, rb) = (find(&mut parent, roots[x]), find(&mut parent, roots[y]));
                     if ra != rb {
                         parent[ra.max(rb)] = ra.min(rb);
@@ -348,10 +336,7 @@ fn group_blocks(blocks: Vec<Block>, merge_gap: u32) -> Vec<Vec<Block>> {
         let r = find(&mut parent, k);
         groups.entry(r).or_default().push(b);
     }
-    let mut out: Vec<Vec<Block>> = groups.into_values().collect();
-    for g in &mut out {
-        g.sort_by_key(|b| (b.q.start, b.s.start));
-    }
+    let mut out: Vec<Vec<Block>> = groups.into_values().map(sorted_blocks).collect();
     out.sort_by_key(|g| (g[0].q.start, g[0].s.start));
     out
 }
@@ -406,6 +391,7 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
     let mut exact_trigrams = 0;
     let mut matched: std::collections::BTreeMap<u64, f32> = Default::default();
     let mut substituted: std::collections::BTreeMap<(u64, u64), f32> = Default::default();
+    let fw = ctx.cfg.anchor_min_weight;
     for b in blocks {
         let (mut qi, mut si) = (b.q.start, b.s.start);
         let mut run = 0u32;
@@ -426,7 +412,6 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
                     &ctx.s.tokens.tokens[si as usize],
                 );
                 let w = ctx.q.weights[qi as usize].max(ctx.s.weights[si as usize]);
-                let fw = ctx.cfg.anchor_min_weight;
                 let (qs, ss) = (specific(&ctx.q, qi, fw), specific(&ctx.s, si, fw));
                 // Each different word once: a spinner renames one country
                 // the same way wherever it occurs.
@@ -462,7 +447,6 @@ fn coverage(ctx: &Ctx<'_>, blocks: &[Block], q: &Range<u32>, s: &Range<u32>) -> 
             si += ds;
         }
     }
-    let fw = ctx.cfg.anchor_min_weight;
     let mut c = Coverage {
         q_weight: qm.iter().sum(),
         s_weight: sm.iter().sum(),

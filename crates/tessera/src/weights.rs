@@ -20,8 +20,8 @@ const MIN_DOCS: u64 = 200;
 /// A token in at most one document in `RARE` weighs fully.
 const RARE: f64 = 200.0;
 const FLOOR: f32 = 0.05;
-/// Documents needed before the tokens found in most of them are taken for
-/// function words (of any language) ...
+/// Documents needed before the tokens found in a large share of them are
+/// taken for function words (of any language) ...
 const MIN_SMALL_DOCS: u64 = 20;
 /// ... that is, the tokens in at least this share of them.
 const SMALL_SHARE: f64 = 0.3;
@@ -108,9 +108,7 @@ mod tests {
     use super::Weights;
     use crate::{AddOptions, Collection};
 
-    /// A small German corpus: the function words of a language tessera has
-    /// no list for are learned from the documents, and a passage rewritten
-    /// in the middle is found whole.
+    /// Nouns filling the frames of the small German corpus below.
     const NOUNS: [&str; 24] = [
         "Bürgermeister",
         "Hafen",
@@ -160,6 +158,9 @@ mod tests {
         Wanderer müssen den Gipfel bis dahin zu Fuß erreichen, was etwa drei Stunden dauert. \
         Die Gastwirte auf dem Berg befürchten deshalb deutlich weniger Gäste im kommenden Sommer.";
 
+    /// A small German corpus: the function words of a language tessera has
+    /// no list for are learned from the documents, and a passage rewritten
+    /// in the middle is found whole.
     #[test]
     fn a_small_corpus_teaches_its_function_words_and_a_rewritten_passage_is_found_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
