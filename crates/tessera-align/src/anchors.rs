@@ -8,22 +8,17 @@
 //! `trigram_starts` counts the anchors that begin three matches in a row,
 //! so that the driver can stop a pair that cannot hold a passage.
 
+use std::borrow::Cow;
+
 use tessera_text::Tokens;
 
 use crate::Side;
 use crate::ctx::Ctx;
 
-/// The positions of `tokens` ordered by hash, then position: what the
-/// aligner merges to find the matching tokens of two texts.
-pub fn by_hash(tokens: &Tokens) -> Vec<u32> {
-    hash_position_pairs(tokens)
-        .into_iter()
-        .map(|(_, k)| k)
-        .collect()
-}
-
-/// `(hash, position)` of every token, sorted.
-fn hash_position_pairs(tokens: &Tokens) -> Vec<(u64, u32)> {
+/// `(hash, position)` of every token of `tokens`, sorted: what the aligner
+/// merges to find the matching tokens of two texts (a caller may keep it
+/// for a text it aligns many times).
+pub fn by_hash(tokens: &Tokens) -> Vec<(u64, u32)> {
     let mut v: Vec<(u64, u32)> = tokens
         .tokens
         .iter()
@@ -50,13 +45,10 @@ pub(crate) struct Anchor {
 /// the same anchors in the same order.
 pub(crate) fn anchors(ctx: &Ctx<'_>) -> Vec<Anchor> {
     let (q, s) = (ctx.q.tokens, ctx.s.tokens);
-    fn sorted<'a>(side: Side<'a>) -> Vec<(u64, u32)> {
+    fn sorted<'a>(side: Side<'a>) -> Cow<'a, [(u64, u32)]> {
         match side.by_hash {
-            Some(v) => v
-                .iter()
-                .map(|&k| (side.tokens.tokens[k as usize].hash, k))
-                .collect(),
-            None => hash_position_pairs(side.tokens),
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(by_hash(side.tokens)),
         }
     }
     let (qs, ss) = (sorted(ctx.q), sorted(ctx.s));

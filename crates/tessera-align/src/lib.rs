@@ -203,9 +203,9 @@ pub struct Side<'a> {
     pub tokens: &'a Tokens,
     /// One weight per token.
     pub weights: &'a [f32],
-    /// The token positions in hash order ([`by_hash`]), when the caller
-    /// keeps them for a text it aligns many times.
-    pub by_hash: Option<&'a [u32]>,
+    /// The tokens' hashes and positions in hash order ([`by_hash`]), when
+    /// the caller keeps them for a text it aligns many times.
+    pub by_hash: Option<&'a [(u64, u32)]>,
 }
 
 impl<'a> Side<'a> {
@@ -221,7 +221,7 @@ impl<'a> Side<'a> {
 
     /// Adds the token positions in hash order, made by [`by_hash`] from
     /// the same tokens; panics if the lengths differ.
-    pub fn with_by_hash(self, by_hash: &'a [u32]) -> Self {
+    pub fn with_by_hash(self, by_hash: &'a [(u64, u32)]) -> Self {
         assert_eq!(self.tokens.len(), by_hash.len(), "one entry per token");
         Side {
             by_hash: Some(by_hash),

@@ -16,17 +16,13 @@ pub(crate) struct Prepared<'t> {
     pub(crate) text: &'t str,
     pub(crate) tokens: Cow<'t, Tokens>,
     pub(crate) weights: Cow<'t, [f32]>,
-    /// The tokens sorted by hash, when kept (see [`Analysed`]).
-    pub(crate) by_hash: Option<&'t [u32]>,
+    /// The tokens' hashes and positions sorted by hash (see [`Analysed`]).
+    pub(crate) by_hash: Cow<'t, [(u64, u32)]>,
 }
 
 impl Prepared<'_> {
     pub(crate) fn side(&self) -> Side<'_> {
-        let side = Side::new(&self.tokens, &self.weights);
-        match self.by_hash {
-            Some(v) => side.with_by_hash(v),
-            None => side,
-        }
+        Side::new(&self.tokens, &self.weights).with_by_hash(&self.by_hash)
     }
 }
 
@@ -37,9 +33,9 @@ pub(crate) struct Analysed {
     pub(crate) text: String,
     pub(crate) tokens: Tokens,
     pub(crate) weights: Vec<f32>,
-    /// The token positions in hash order: sorted once, merged with every
-    /// text the document is aligned with.
-    pub(crate) by_hash: Vec<u32>,
+    /// The tokens' hashes and positions in hash order: sorted once, merged
+    /// with every text the document is aligned with.
+    pub(crate) by_hash: Vec<(u64, u32)>,
 }
 
 impl Analysed {
@@ -49,7 +45,7 @@ impl Analysed {
             text: &self.text,
             tokens: Cow::Borrowed(&self.tokens),
             weights: Cow::Borrowed(&self.weights),
-            by_hash: Some(&self.by_hash),
+            by_hash: Cow::Borrowed(&self.by_hash),
         }
     }
 }
@@ -69,14 +65,16 @@ pub(crate) fn analyse(analyzer: &Analyzer, weights: &Weights, text: String) -> A
 }
 
 /// Tokenizes and weighs a text with an analyzer (the query side of a
-/// trace, or both sides of [`crate::align_pair`]).
+/// trace, aligned with each of its candidates, or both sides of
+/// [`crate::align_pair`]).
 pub(crate) fn prepare<'t>(analyzer: &Analyzer, weights: &Weights, text: &'t str) -> Prepared<'t> {
     let tokens = analyzer.tokenize(text);
     let weights = weights.of(&tokens);
+    let by_hash = tessera_align::by_hash(&tokens);
     Prepared {
         text,
         tokens: Cow::Owned(tokens),
         weights: Cow::Owned(weights),
-        by_hash: None,
+        by_hash: Cow::Owned(by_hash),
     }
 }
