@@ -15,6 +15,12 @@ pub struct TraceConfig {
     pub max_df_ratio: f64,
     /// ... but never when found in at most this many documents.
     pub min_df_cap: u32,
+    /// An n-gram found in more than this many documents (and at most the
+    /// cap above) counts only for documents that share a rarer n-gram with
+    /// the article: it adds to their evidence but makes no candidate on
+    /// its own. This keeps a trace's work nearly flat as the index grows.
+    #[serde(default = "default_full_df_cap")]
+    pub full_df_cap: u32,
     /// When not 0, a candidate needs `min_shared_ngrams` hits within some
     /// window of this many query tokens (not just in all).
     pub hit_window: u32,
@@ -32,6 +38,10 @@ fn default_max_later_copies() -> usize {
     10
 }
 
+fn default_full_df_cap() -> u32 {
+    1000
+}
+
 impl Default for TraceConfig {
     fn default() -> Self {
         TraceConfig {
@@ -40,6 +50,7 @@ impl Default for TraceConfig {
             min_shared_ngrams: 2,
             max_df_ratio: 0.01,
             min_df_cap: 50,
+            full_df_cap: default_full_df_cap(),
             hit_window: 24,
             alternative_overlap: 0.5,
             max_later_copies: default_max_later_copies(),

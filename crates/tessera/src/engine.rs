@@ -159,31 +159,73 @@ impl Engine {
     fn candidates(
         &self,
         q: &Prepared<'_>,
-        keep: &dyn Fn(DocAddr) -> bool,
+        keep: &(dyn Fn(DocAddr) -> bool + Sync),
         after: Option<i64>,
         deadline: Deadline,
     ) -> Result<Candidates> {
         let grams = distinct_ngrams(self.index.analyzer().fingerprinter(), &q.tokens);
         let n = self.index.num_docs().max(1) as f64;
         let cap = ((n * self.config.max_df_ratio) as u32).max(self.config.min_df_cap);
+        // Each n-gram of at most `cap` documents: its query position, its
+        // weight, whether it is frequent and its documents
+        // (`found[start..end]`). A long article's n-grams are looked up on
+        // all cores, in pieces put back in n-gram order.
+        let full = self.config.full_df_cap;
+        let pieces: Vec<Result<(Vec<Gram>, Vec<DocAddr>)>> = grams
+            .par_chunks(LOOKUP_PIECE)
+            .map(|piece| {
+                deadline.check()?;
+                let mut grams_found = Vec::new();
+                let mut found: Vec<DocAddr> = Vec::new();
+                let mut postings = Vec::new();
+                for &(h, pos) in piece {
+                    postings.clear();
+                    let df = self.index.postings_capped(h, cap, &mut postings)?;
+                    if df == 0 || df > cap {
+                        continue;
+                    }
+                    let w = (1.0 + n / f64::from(df)).ln();
+                    let start = found.len();
+                    found.extend(postings.iter().copied().filter(|&a| keep(a)));
+                    grams_found.push((pos, w, start, found.len(), df > full));
+                }
+                Ok((grams_found, found))
+            })
+            .collect();
+        let mut grams_found: Vec<Gram> = Vec::new();
+        let mut found: Vec<DocAddr> = Vec::new();
+        for piece in pieces {
+            let (g, f) = piece?;
+            let at = found.len();
+            grams_found
+                .extend(g.into_iter().map(|(pos, w, start, end, frequent)| {
+                    (pos, w, at + start, at + end, frequent)
+                }));
+            found.extend(f);
+        }
+        // An n-gram of more than `full_df_cap` documents (a phrase
+        // thousands of articles use) adds to the evidence of a document
+        // that shares a rarer one with the article, but makes no
+        // candidate on its own: the hits to sort stay few however large
+        // the index grows.
+        let mut rare = DocSet::new(self.index.num_segments());
+        for &(_, _, start, end, frequent) in &grams_found {
+            if !frequent {
+                found[start..end].iter().for_each(|a| rare.insert(*a));
+            }
+        }
         // (document, query position of the shared n-gram, its weight), in
         // n-gram order.
         let mut hits: Vec<(DocAddr, u32, f64)> = Vec::new();
-        let mut postings = Vec::new();
-        for (k, (h, pos)) in grams.into_iter().enumerate() {
-            if k % 4096 == 4095 {
-                deadline.check()?;
-            }
-            postings.clear();
-            let df = self.index.postings_capped(h, cap, &mut postings)?;
-            if df == 0 || df > cap {
-                continue;
-            }
-            let w = (1.0 + n / f64::from(df)).ln();
-            hits.extend(postings.iter().filter(|&&a| keep(a)).map(|&a| (a, pos, w)));
+        for &(pos, w, start, end, frequent) in &grams_found {
+            let docs = found[start..end].iter();
+            hits.extend(
+                docs.filter(|a| !frequent || rare.contains(a))
+                    .map(|&a| (a, pos, w)),
+            );
         }
-        // A stable sort: each document's weights are summed in n-gram order.
-        hits.sort_by_key(|h| h.0);
+        // Each document's weights are summed in n-gram order.
+        let hits = group_by_doc(hits);
         let ranking = Ranking {
             min_shared: self.config.min_shared_ngrams,
             window: self.config.hit_window,
@@ -418,6 +460,79 @@ pub(crate) fn report_of(
 /// analysed text, its passages.
 pub(crate) type Kept = (usize, Arc<Analysed>, Vec<Passage>);
 
+/// N-grams looked up per task of a trace's candidate search.
+const LOOKUP_PIECE: usize = 256;
+
+/// An n-gram found in the index: its query position, its weight, its
+/// documents' range in the documents found, and whether it is frequent
+/// (found in more than `full_df_cap` documents).
+type Gram = (u32, f64, usize, usize, bool);
+
+/// `hits` ordered by document, each document's in the order they come in:
+/// a stable sort by document. Many hits over a range of documents not
+/// much larger (a long article against a large index: hundreds of
+/// thousands) are counted into place, in linear time; a few are sorted.
+fn group_by_doc(mut hits: Vec<(DocAddr, u32, f64)>) -> Vec<(DocAddr, u32, f64)> {
+    // Where each segment's documents start in one numbering of the
+    // documents hit.
+    let mut base: Vec<usize> = Vec::new();
+    for (a, _, _) in &hits {
+        let s = a.segment as usize;
+        if base.len() <= s {
+            base.resize(s + 1, 0);
+        }
+        base[s] = base[s].max(a.ord as usize + 1);
+    }
+    let mut range = 0;
+    for b in &mut base {
+        (*b, range) = (range, range + *b);
+    }
+    if range > 4 * hits.len() + 1024 {
+        hits.sort_by_key(|h| h.0);
+        return hits;
+    }
+    let number = |a: &DocAddr| base[a.segment as usize] + a.ord as usize;
+    // Counting sort: each document's first slot, then each hit placed.
+    let mut next = vec![0u32; range + 1];
+    for (a, _, _) in &hits {
+        next[number(a) + 1] += 1;
+    }
+    for k in 1..next.len() {
+        next[k] += next[k - 1];
+    }
+    let mut out = hits.clone();
+    for h in hits {
+        let d = number(&h.0);
+        out[next[d] as usize] = h;
+        next[d] += 1;
+    }
+    out
+}
+
+/// A set of documents: one bit per document, per segment.
+struct DocSet(Vec<Vec<u64>>);
+
+impl DocSet {
+    fn new(segments: usize) -> DocSet {
+        DocSet(vec![Vec::new(); segments])
+    }
+
+    fn insert(&mut self, a: DocAddr) {
+        let bits = &mut self.0[a.segment as usize];
+        let word = a.ord as usize / 64;
+        if bits.len() <= word {
+            bits.resize(word + 1, 0);
+        }
+        bits[word] |= 1 << (a.ord % 64);
+    }
+
+    fn contains(&self, a: &DocAddr) -> bool {
+        self.0[a.segment as usize]
+            .get(a.ord as usize / 64)
+            .is_some_and(|w| w & (1 << (a.ord % 64)) != 0)
+    }
+}
+
 /// Aligns a tokenized article with candidate sources in their order (each
 /// given by the query positions of the n-grams it shares, `hits`, and
 /// loaded by `source` from its position), skipping a candidate when every
@@ -646,5 +761,86 @@ mod direction_tests {
         let r = engine.trace_id("early").expect("trace");
         assert!(r.later_copies.is_empty());
         assert_eq!(r.candidates, 0);
+    }
+}
+
+#[cfg(test)]
+mod candidate_tests {
+    use proptest::prelude::*;
+    use tessera_index::DocAddr;
+
+    use super::group_by_doc;
+    use crate::{AddOptions, Collection, Query, TraceConfig};
+
+    proptest! {
+        /// Hits counted into place come out as a stable sort by document
+        /// would put them, whether they are many over a few documents
+        /// (counted) or few over many (sorted).
+        #[test]
+        fn hits_grouped_as_a_stable_sort_would(
+            hits in prop::collection::vec((0u32..3, 0u32..60, 0u32..500), 0..300),
+            sparse in any::<bool>(),
+        ) {
+            let hits: Vec<(DocAddr, u32, f64)> = hits
+                .into_iter()
+                .enumerate()
+                .map(|(k, (segment, ord, pos))| {
+                    let ord = if sparse { ord * 100_000 } else { ord };
+                    (DocAddr { segment, ord }, pos, k as f64)
+                })
+                .collect();
+            let mut sorted = hits.clone();
+            sorted.sort_by_key(|h| h.0);
+            prop_assert_eq!(group_by_doc(hits), sorted);
+        }
+    }
+
+    const WIRE: &str = "The central bank held its benchmark rate at a record low on Thursday \
+        and signalled that borrowing costs would stay there for months, citing weak demand.";
+    const RARE: &str = "Shipments of rare tungsten ore from the northern mines doubled in \
+        October after the new rail line to the coast opened ahead of schedule.";
+
+    /// A phrase in more than `full_df_cap` documents makes no candidate on
+    /// its own; a document that also shares something rarer stays one.
+    #[test]
+    fn frequent_ngrams_alone_make_no_candidate() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("idx");
+        let c = Collection::open_or_create(&path).expect("collection");
+        let mut records: Vec<serde_json::Value> = (0..5)
+            .map(|k| serde_json::json!({"id": format!("w{k}"), "text": format!("Report {k}. {WIRE}")}))
+            .collect();
+        records.push(serde_json::json!({"id": "x", "text": format!("{RARE} {WIRE}")}));
+        c.add_records(records, &AddOptions::default()).expect("add");
+        drop(c);
+        let text = format!("A new opening line here. {RARE} Then the rate news. {WIRE}");
+        let q = Query {
+            id: "q",
+            title: None,
+            text: &text,
+            date: None,
+            exclude: None,
+        };
+        let all = Collection::open(&path)
+            .expect("open")
+            .engine()
+            .trace(&q)
+            .expect("trace");
+        assert_eq!(
+            all.candidates, 6,
+            "every holder of the phrase is a candidate"
+        );
+        let config = TraceConfig {
+            full_df_cap: 3,
+            ..TraceConfig::default()
+        };
+        let capped = Collection::open_with(&path, config)
+            .expect("open")
+            .engine()
+            .trace(&q)
+            .expect("trace");
+        assert_eq!(capped.candidates, 1, "only the holder of the rare passage");
+        assert!(!capped.passages.is_empty());
+        assert!(capped.passages.iter().all(|p| p.source_id == "x"));
     }
 }
