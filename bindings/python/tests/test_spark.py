@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import string
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -88,6 +90,47 @@ def test_the_scan_on_spark_agrees_with_the_single_machine_scan(
         assert mine.column_names == theirs.column_names, name
         assert mine.to_pylist() == theirs.to_pylist(), name
         assert len(theirs) > 0, name
+
+
+WIRE = ("On the second and final day of his visit to Moscow, Kerry called for stepping up "
+        "cooperation between the United States and Russia to thwart jihadist groups and revive "
+        "the stalled Syria peace process, hours after at least 84 people were killed in an attack "
+        "in Nice. Officials said the talks would continue next week in Geneva with experts from "
+        "both sides, and that a joint group could be set up within a month if both governments "
+        "agreed to the plan.")
+BOILER = ("This article is distributed under licence; reproduction without written permission "
+          "of the publisher is prohibited and will be prosecuted under the applicable copyright "
+          "laws of each country.")
+
+
+def _filler(seed: int, n: int) -> str:
+    """Made-up words that share no phrase with other filler."""
+    rng = random.Random(seed)
+    return " ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 7)))
+                    for _ in range(n)) + "."
+
+
+def test_boilerplate_first_seen_in_a_syndicated_copy_pairs_alike_on_spark(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """An outlet's boilerplate pairs with its first appearance, here under a
+    syndicated copy of a wire story, on Spark as on one machine."""
+    rows = [{"id": "wire-1", "outlet": "wire", "date": "2016-07-15T10:00:00Z", "text": WIRE},
+            {"id": "paper-copy", "outlet": "paper", "date": "2016-07-15T12:00:00Z",
+             "text": f"{WIRE}\n\n{BOILER}"}]
+    rows += [{"id": f"paper-{k}", "outlet": "paper", "date": f"2016-07-2{k}",
+              "text": f"{_filler(k, 40)} {BOILER}"} for k in range(3)]
+    rows += [{"id": f"other-{k}", "outlet": f"outlet-{k}", "date": "2016-07-10",
+              "text": _filler(100 + k, 60)} for k in range(12)]
+    path = tmp_path / "outlets.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    single = tessera.scan([path], tmp_path / "single", max_df=2, progress=False)
+    tessera.spark.scan(spark.read.json(str(path)), out=str(tmp_path / "spark"), max_df=2)
+    pairs = single.pairs.to_pylist()
+    for k in range(3):
+        assert [p["source_id"] for p in pairs if p["query_id"] == f"paper-{k}"] == ["paper-copy"]
+    for name in tessera.SCAN_TABLES:
+        mine = pq.read_table(tmp_path / "spark" / f"{name}.parquet")
+        assert mine.to_pylist() == getattr(single, name).to_pylist(), name
 
 
 def test_the_result_does_not_depend_on_partitioning(

@@ -14,7 +14,8 @@ use crate::error::Result;
 
 /// The candidate table: fingerprints of 2 to `min_df_cap` documents (and
 /// the concentrated or popular ones above), syndicated copies left out
-/// (each near-duplicate cluster is seen through its representative).
+/// (each near-duplicate cluster is seen through its representative) but
+/// for an outlet's boilerplate first seen in one.
 pub(super) fn build_table(
     engine: &Engine,
     docs: &Docs,
@@ -34,6 +35,7 @@ pub(super) fn build_table(
         engine.index(),
         cfg.trace.min_df_cap,
         |a| docs.index_of(a).filter(|&b| rep[b as usize].is_none()),
+        |a| docs.index_of(a),
         |b| docs.docs[b as usize].outlet,
         |b| docs.rank[b as usize],
         &outlet_docs,

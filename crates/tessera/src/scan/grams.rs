@@ -2,7 +2,8 @@
 //!
 //! Every fingerprint of the index found in 2 to `max_df` documents, with
 //! the scan's documents that hold it (syndicated copies left out: they are
-//! never sources), and the boilerplate of outlets (see
+//! never sources, unless one is where an outlet's boilerplate first
+//! appeared), and the boilerplate of outlets (see
 //! [`GramTable::build`]). It is built by one sequential merge of the segments'
 //! dictionaries, so looking up a document's n-grams costs one probe of one
 //! table, however many segments the index has (a trace searches every
@@ -60,7 +61,9 @@ impl GramTable {
     /// a disclaimer, a byline, a template), it is kept with that outlet's
     /// earliest document holding it, marked as boilerplate: the outlet's
     /// later articles pair their boilerplate with its first appearance,
-    /// and reuse clusters can flag it. Otherwise, up to
+    /// and reuse clusters can flag it. That document may be a syndicated
+    /// copy (`any_doc_of` maps every document): an outlet that ran a wire
+    /// story first ran its boilerplate under it. Otherwise, up to
     /// [`POPULAR_FACTOR`] times `max_df` documents, it is kept with its
     /// earliest [`POPULAR_SOURCES`] documents: a passage copied a hundred
     /// times pairs each later copy with its probable origins rather than
@@ -69,6 +72,7 @@ impl GramTable {
         index: &Index,
         max_df: u32,
         doc_of: impl Fn(tessera_index::DocAddr) -> Option<u32>,
+        any_doc_of: impl Fn(tessera_index::DocAddr) -> Option<u32>,
         outlet: impl Fn(u32) -> u32,
         rank: impl Fn(u32) -> u32,
         outlet_docs: &[u32],
@@ -109,6 +113,14 @@ impl GramTable {
                         touched.push(o as u32);
                     }
                     count[o] += 1;
+                }
+                // The first appearance may be in a syndicated copy the
+                // outlet ran with its boilerplate added.
+                for b in addrs.iter().filter_map(|&a| any_doc_of(a)) {
+                    let o = outlet(b) as usize;
+                    if o == 0 || o >= count.len() || count[o] == 0 {
+                        continue;
+                    }
                     let r = rank(b);
                     if r < first[o].0 {
                         first[o] = (r, b);

@@ -335,3 +335,72 @@ fn parquet_tables_have_typed_nested_columns_and_the_jsonl_rows() {
     assert_eq!(n, read_jsonl(&out.join("copy_graph.jsonl")).len());
     assert_eq!(field_type(&graph, "passages"), "Int64");
 }
+
+/// A text of `n` made-up words drawn from `seed`: filler that shares no
+/// phrase with other filler.
+fn filler(seed: u64, n: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let words: Vec<String> = (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (0..3 + x % 5)
+                .map(|k| (b'a' + ((x >> (8 * k)) % 26) as u8) as char)
+                .collect()
+        })
+        .collect();
+    format!("{}.", words.join(" "))
+}
+
+/// An outlet's boilerplate pairs with its first appearance, even when
+/// that was under a syndicated copy of a wire story (a copy is otherwise
+/// never a source: its cluster's representative is).
+#[test]
+fn boilerplate_pairs_with_its_first_appearance_even_in_a_syndicated_copy() {
+    let mut docs = vec![
+        doc("wire-1", "wire", "2016-07-15T10:00:00Z", WIRE),
+        doc(
+            "paper-copy",
+            "paper",
+            "2016-07-15T12:00:00Z",
+            &format!("{WIRE}\n\n{BOILER}"),
+        ),
+    ];
+    for k in 0..3 {
+        docs.push(doc(
+            &format!("paper-{k}"),
+            "paper",
+            &format!("2016-07-2{k}"),
+            &format!("{} {BOILER}", filler(k, 40)),
+        ));
+    }
+    // Other outlets, so that the paper's share of the boilerplate stands out.
+    for k in 0..12 {
+        docs.push(doc(
+            &format!("other-{k}"),
+            &format!("outlet-{k}"),
+            "2016-07-10",
+            &filler(100 + k, 60),
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = build(dir.path(), &docs);
+    let out = dir.path().join("out");
+    let mut cfg = ScanConfig::default();
+    cfg.trace.min_df_cap = 2;
+    scan(&idx, &out, &cfg, &Quiet).expect("scan");
+    let nd = read_jsonl(&out.join("neardup_clusters.jsonl"));
+    assert_eq!(nd.len(), 1);
+    assert_eq!(nd[0]["members"][1]["id"], "paper-copy");
+    let pairs = read_jsonl(&out.join("pairs.jsonl"));
+    for k in 0..3 {
+        let q = format!("paper-{k}");
+        let sources: Vec<&Value> = pairs
+            .iter()
+            .filter(|p| p["query_id"] == q.as_str())
+            .map(|p| &p["source_id"])
+            .collect();
+        assert_eq!(sources, ["paper-copy"], "{q}: {pairs:?}");
+    }
+}
