@@ -58,18 +58,55 @@ pub(super) fn measure(d: &Detection) -> ((u64, u64), Vec<(String, String)>) {
     )
 }
 
+/// A substitution as one allocation: the length of its source text (4
+/// bytes), the source text, the copy's text. A large scan meets tens of
+/// millions of distinct substitutions, most of them once: they are what
+/// its output stage holds.
+type PatternKey = Box<[u8]>;
+
+fn pattern_key(source: &str, copy: &str) -> PatternKey {
+    let mut k = Vec::with_capacity(4 + source.len() + copy.len());
+    k.extend_from_slice(&(source.len() as u32).to_le_bytes());
+    k.extend_from_slice(source.as_bytes());
+    k.extend_from_slice(copy.as_bytes());
+    k.into_boxed_slice()
+}
+
+/// The source and copy texts of a [`PatternKey`].
+fn pattern_texts(k: &[u8]) -> (&str, &str) {
+    let (len, rest) = k.split_at(4);
+    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    let (source, copy) = rest.split_at(len);
+    let text = |b| std::str::from_utf8(b).expect("a key is made of two texts");
+    (text(source), text(copy))
+}
+
 #[derive(Debug, Default)]
 struct Pattern {
     count: u64,
-    /// Uses by outlet (most patterns have one or two: a list, not a map).
-    outlets: Vec<(u32, u64)>,
+    /// Uses by outlet: the first outlet inline (most patterns have one),
+    /// the others in a list.
+    first: (u32, u64),
+    // Boxed, so that the common pattern without other outlets costs one
+    // pointer, not an empty list's three words.
+    #[allow(clippy::box_collection)]
+    others: Option<Box<Vec<(u32, u64)>>>,
+}
+
+impl Pattern {
+    /// Uses by outlet.
+    fn outlets(&self) -> Vec<(u32, u64)> {
+        let mut v = vec![self.first];
+        v.extend(self.others.iter().flat_map(|o| o.iter().copied()));
+        v
+    }
 }
 
 /// Substitution patterns and words per copying document, as pairs come.
 #[derive(Default)]
 pub(super) struct Spin {
     // Keys are mostly unique strings: a fast hash (xxh3, not SipHash).
-    patterns: HashMap<(String, String), Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
+    patterns: HashMap<PatternKey, Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
     /// Per copy document: aligned words, substituted words.
     scores: BTreeMap<u32, (u64, u64)>,
 }
@@ -99,12 +136,25 @@ impl Spin {
     }
 
     /// A spin substitution used by outlet `outlet`.
-    pub(super) fn add_pattern(&mut self, key: (String, String), outlet: u32) {
-        let p = self.patterns.entry(key).or_default();
+    pub(super) fn add_pattern(&mut self, (source, copy): (String, String), outlet: u32) {
+        let key = pattern_key(&source, &copy);
+        let p = match self.patterns.get_mut(&key) {
+            Some(p) => p,
+            None => self.patterns.entry(key).or_insert(Pattern {
+                count: 0,
+                first: (outlet, 0),
+                others: None,
+            }),
+        };
         p.count += 1;
-        match p.outlets.iter_mut().find(|x| x.0 == outlet) {
+        if p.first.0 == outlet {
+            p.first.1 += 1;
+            return;
+        }
+        let others = p.others.get_or_insert_with(Default::default);
+        match others.iter_mut().find(|x| x.0 == outlet) {
             Some(x) => x.1 += 1,
-            None => p.outlets.push((outlet, 1)),
+            None => others.push((outlet, 1)),
         }
     }
 
@@ -116,13 +166,17 @@ impl Spin {
 }
 
 fn write_patterns(
-    patterns: HashMap<(String, String), Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
+    patterns: HashMap<PatternKey, Pattern, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
     docs: &Docs,
     out: &Path,
 ) -> Result<u64> {
-    let mut pats: Vec<((String, String), Pattern)> =
+    let mut pats: Vec<(PatternKey, Pattern)> =
         patterns.into_iter().filter(|(_, p)| p.count >= 2).collect();
-    pats.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(&b.0)));
+    pats.sort_by(|a, b| {
+        b.1.count
+            .cmp(&a.1.count)
+            .then_with(|| pattern_texts(&a.0).cmp(&pattern_texts(&b.0)))
+    });
     use DataType::{Int64, Utf8};
     let top = list_of(vec![nullable("outlet", Utf8), required("count", Int64)]);
     let columns = vec![
@@ -134,15 +188,16 @@ fn write_patterns(
     ];
     let mut pat_out = TableWriter::new(out, "spin_patterns", columns)?;
     let mut line = Vec::new();
-    for ((source, copy), p) in &mut pats {
-        p.outlets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (key, p) in &pats {
+        let (source, copy) = pattern_texts(key);
+        let mut outlets = p.outlets();
+        outlets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let row = PatternOut {
             source,
             copy,
             count: p.count,
-            outlets: p.outlets.len(),
-            top_outlets: p
-                .outlets
+            outlets: outlets.len(),
+            top_outlets: outlets
                 .iter()
                 .take(5)
                 .map(|&(o, count)| TopOutlet {
@@ -184,4 +239,22 @@ fn write_scores(scores: &BTreeMap<u32, (u64, u64)>, docs: &Docs, out: &Path) -> 
     }
     score_out.finish()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{pattern_key, pattern_texts};
+
+    proptest! {
+        /// A pattern's key gives back its two texts, and two different
+        /// pairs of texts never share a key (however their texts split).
+        #[test]
+        fn keys_keep_both_texts_apart(a in ".{0,6}", b in ".{0,6}", c in ".{0,6}", d in ".{0,6}") {
+            let key = pattern_key(&a, &b);
+            prop_assert_eq!(pattern_texts(&key), (a.as_str(), b.as_str()));
+            prop_assert_eq!(pattern_key(&a, &b) == pattern_key(&c, &d), (&a, &b) == (&c, &d));
+        }
+    }
 }
