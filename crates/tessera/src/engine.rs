@@ -612,11 +612,24 @@ pub fn align_pair(
     )
 }
 
+/// An article with no title, date or exclusion, as the tests trace it.
+#[cfg(test)]
+fn plain_query(text: &str) -> Query<'_> {
+    Query {
+        id: "q",
+        title: None,
+        text,
+        date: None,
+        exclude: None,
+    }
+}
+
 #[cfg(test)]
 mod deadline_tests {
     use std::time::{Duration, Instant};
 
-    use crate::{AddOptions, Collection, Error, Query};
+    use super::plain_query;
+    use crate::{AddOptions, Collection, Error};
 
     const WIRE: &str = "On the second and final day of his visit to Moscow, Kerry called for \
         stepping up cooperation between the United States and Russia to thwart jihadist groups \
@@ -630,13 +643,7 @@ mod deadline_tests {
         c.add_records(records, &AddOptions::default()).expect("add");
         let engine = c.engine();
         let text = format!("Some words first. {WIRE} And a closing remark.");
-        let q = Query {
-            id: "q",
-            title: None,
-            text: &text,
-            date: None,
-            exclude: None,
-        };
+        let q = plain_query(&text);
         let e = engine
             .trace_until(&q, Instant::now())
             .expect_err("the deadline has passed");
@@ -769,8 +776,8 @@ mod candidate_tests {
     use proptest::prelude::*;
     use tessera_index::DocAddr;
 
-    use super::group_by_doc;
-    use crate::{AddOptions, Collection, Query, TraceConfig};
+    use super::{group_by_doc, plain_query};
+    use crate::{AddOptions, Collection, TraceConfig};
 
     proptest! {
         /// Hits counted into place come out as a stable sort by document
@@ -814,13 +821,7 @@ mod candidate_tests {
         c.add_records(records, &AddOptions::default()).expect("add");
         drop(c);
         let text = format!("A new opening line here. {RARE} Then the rate news. {WIRE}");
-        let q = Query {
-            id: "q",
-            title: None,
-            text: &text,
-            date: None,
-            exclude: None,
-        };
+        let q = plain_query(&text);
         let all = Collection::open(&path)
             .expect("open")
             .engine()
