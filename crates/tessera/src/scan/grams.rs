@@ -114,30 +114,38 @@ impl GramTable {
                     }
                     count[o] += 1;
                 }
-                // The first appearance may be in a syndicated copy the
-                // outlet ran with its boilerplate added.
-                for b in addrs.iter().filter_map(|&a| any_doc_of(a)) {
-                    let o = outlet(b) as usize;
-                    if o == 0 || o >= count.len() || count[o] == 0 {
-                        continue;
+                // The outlets whose boilerplate it is: concentrated there,
+                // n / outlet_docs >= RATIO * df / total (in integers).
+                touched.retain(|&o| {
+                    let o = o as usize;
+                    let n = u64::from(count[o]);
+                    let concentrated = n >= MIN_BOILERPLATE_DOCS
+                        && n * total
+                            >= BOILERPLATE_RATIO * u64::from(df) * u64::from(outlet_docs[o]);
+                    if !concentrated {
+                        count[o] = 0;
                     }
-                    let r = rank(b);
-                    if r < first[o].0 {
-                        first[o] = (r, b);
+                    concentrated
+                });
+                // Each one's first appearance, which may be in a syndicated
+                // copy the outlet ran with its boilerplate added.
+                if !touched.is_empty() {
+                    for b in addrs.iter().filter_map(|&a| any_doc_of(a)) {
+                        let o = outlet(b) as usize;
+                        if o == 0 || o >= count.len() || count[o] == 0 {
+                            continue;
+                        }
+                        let r = rank(b);
+                        if r < first[o].0 {
+                            first[o] = (r, b);
+                        }
                     }
                 }
                 touched.sort_unstable();
                 let before = t.docs.len();
                 for &o in &touched {
                     let o = o as usize;
-                    let n = u64::from(count[o]);
-                    // n / outlet_docs >= RATIO * df / total, in integers.
-                    if n >= MIN_BOILERPLATE_DOCS
-                        && n * total
-                            >= BOILERPLATE_RATIO * u64::from(df) * u64::from(outlet_docs[o])
-                    {
-                        t.docs.push(first[o].1);
-                    }
+                    t.docs.push(first[o].1);
                     count[o] = 0;
                     first[o] = (u32::MAX, 0);
                 }

@@ -296,8 +296,8 @@ def _gram_table(feats: DataFrame, doc: DataFrame, cap: int, min_bp_docs: int,
     """(h, s, df, bp): the scan's candidate table, one row per fingerprint
     and document kept for it."""
     sources = doc.where(F.col("rep").isNull()).select("n", "rank", "outlet_key")
-    fp = (feats.select("n", F.explode("fingerprints").alias("h"))
-          .join(sources.select("n"), "n"))
+    every_fp = feats.select("n", F.explode("fingerprints").alias("h"))
+    fp = every_fp.join(sources.select("n"), "n")
     df = fp.groupBy("h").agg(F.count("*").alias("df")).where(F.col("df") >= 2)
     normal = (fp.join(df.where(F.col("df") <= cap), "h")
               .select("h", F.col("n").alias("s"), "df", F.lit(False).alias("bp")))
@@ -312,8 +312,7 @@ def _gram_table(feats: DataFrame, doc: DataFrame, cap: int, min_bp_docs: int,
                          & (F.col("c") * total >= bp_ratio * F.col("df") * F.col("outlet_docs"))))
     # Its first appearance in the outlet may be a syndicated copy the outlet
     # ran with its boilerplate added: the earliest of all its documents.
-    first = (feats.select("n", F.explode("fingerprints").alias("h"))
-             .join(per_outlet.select("h").distinct(), "h")
+    first = (every_fp.join(per_outlet.select("h").distinct(), "h")
              .join(doc.select("n", "rank", "outlet_key"), "n")
              .groupBy("h", "outlet_key").agg(F.min(F.struct("rank", "n")).alias("first")))
     bp = (per_outlet.join(first, ["h", "outlet_key"])
