@@ -137,15 +137,14 @@ impl Spin {
 
     /// A spin substitution used by outlet `outlet`.
     pub(super) fn add_pattern(&mut self, (source, copy): (String, String), outlet: u32) {
-        let key = pattern_key(&source, &copy);
-        let p = match self.patterns.get_mut(&key) {
-            Some(p) => p,
-            None => self.patterns.entry(key).or_insert(Pattern {
+        let p = self
+            .patterns
+            .entry(pattern_key(&source, &copy))
+            .or_insert(Pattern {
                 count: 0,
                 first: (outlet, 0),
                 others: None,
-            }),
-        };
+            });
         p.count += 1;
         if p.first.0 == outlet {
             p.first.1 += 1;
@@ -170,13 +169,12 @@ fn write_patterns(
     docs: &Docs,
     out: &Path,
 ) -> Result<u64> {
-    let mut pats: Vec<(PatternKey, Pattern)> =
+    let kept: Vec<(PatternKey, Pattern)> =
         patterns.into_iter().filter(|(_, p)| p.count >= 2).collect();
-    pats.sort_by(|a, b| {
-        b.1.count
-            .cmp(&a.1.count)
-            .then_with(|| pattern_texts(&a.0).cmp(&pattern_texts(&b.0)))
-    });
+    // Each key's texts read once, not at every comparison of the sort.
+    let mut pats: Vec<((&str, &str), &Pattern)> =
+        kept.iter().map(|(k, p)| (pattern_texts(k), p)).collect();
+    pats.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(&b.0)));
     use DataType::{Int64, Utf8};
     let top = list_of(vec![nullable("outlet", Utf8), required("count", Int64)]);
     let columns = vec![
@@ -188,8 +186,7 @@ fn write_patterns(
     ];
     let mut pat_out = TableWriter::new(out, "spin_patterns", columns)?;
     let mut line = Vec::new();
-    for (key, p) in &pats {
-        let (source, copy) = pattern_texts(key);
+    for &((source, copy), p) in &pats {
         let mut outlets = p.outlets();
         outlets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let row = PatternOut {
